@@ -1,0 +1,105 @@
+"""Settings: the one frozen configuration object, and the only place that reads the environment.
+
+Every setting comes from a ``CONSENTGATE_*`` environment variable (or a CLI flag that overrides it).
+A malformed value is a :class:`~consentgate.errors.ConfigError` naming the variable, not a traceback.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from consentgate.errors import ConfigError
+
+_ENV_PREFIX = "CONSENTGATE_"
+
+
+class Settings(BaseSettings):
+    """consentgate's configuration. Units are in the names (``_seconds``, ``_days``)."""
+
+    model_config = SettingsConfigDict(env_prefix=_ENV_PREFIX, frozen=True, extra="forbid")
+
+    #: SQLAlchemy URL of the store: ``sqlite:///path`` (embedded) or ``postgresql+psycopg://…``.
+    database_url: str = "sqlite:///var/consentgate.db"
+    #: Where the database file, the log key and local state live.
+    data_dir: Path = Path("var")
+    #: ``development`` allows demo conveniences; ``production`` refuses defaults such as no admin token.
+    mode: Literal["development", "production"] = "development"
+    #: Host and port ``consentgate serve`` binds to.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Bearer token for the admin API; required in production mode.
+    admin_token: str | None = None
+    #: How long a grant lasts unless the consent screen says otherwise.
+    grant_days: int = 90
+    #: Lifetime of OAuth access tokens.
+    access_token_seconds: int = 600
+    #: Lifetime of OAuth refresh tokens.
+    refresh_token_days: int = 30
+    #: Ed25519 key for log checkpoints; created in ``data_dir`` when unset.
+    log_key_file: Path | None = None
+    #: The log's origin line; defaults to ``<host name>/log``.
+    log_origin: str | None = None
+    #: How often, at most, a new checkpoint is signed when there are new entries.
+    checkpoint_interval_seconds: float = 1.0
+    #: Group commit: the largest batch of log appends in one transaction, and the longest wait.
+    log_batch_max: int = 512
+    log_batch_wait_seconds: float = 0.002
+    #: How often a server process polls the change feed written by other processes.
+    change_poll_seconds: float = 0.25
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; expected sqlite:///path or postgresql+psycopg://user@host/db"
+            ) from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _check_port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("a TCP port is between 1 and 65535")
+        return value
+
+    @field_validator("grant_days", "access_token_seconds", "refresh_token_days", "log_batch_max")
+    @classmethod
+    def _check_positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1")
+        return value
+
+    @property
+    def origin(self) -> str:
+        """The log origin: configured, or this host's name plus ``/log``."""
+        return self.log_origin or f"{socket.gethostname()}/log"
+
+    @property
+    def key_file(self) -> Path:
+        return self.log_key_file or self.data_dir / "log-ed25519.key"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment, with ``overrides`` (from CLI flags) on top.
+
+    Raises :class:`ConfigError` naming the variable of the first bad value.
+    """
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = _ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else _ENV_PREFIX
+        raise ConfigError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None

@@ -1,0 +1,55 @@
+"""Grants: what a person allowed a partner, through the consent screen (DESIGN.md: Grant)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from consentgate.domain.categories import Action, Category
+from consentgate.errors import InvalidInput
+
+#: How long a grant lasts unless configured otherwise.
+DEFAULT_GRANT_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class GrantScope:
+    """One (category, action, purpose) a person allowed."""
+
+    category: Category
+    action: Action
+    purpose: str
+
+    def __str__(self) -> str:
+        return f"{self.category}.{self.action}:{self.purpose}"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Person → partner, a set of scopes, an expiry and a consent receipt."""
+
+    id: str
+    person_id: str
+    partner_id: str
+    client_id: str | None
+    scopes: frozenset[GrantScope]
+    issued_at: datetime
+    expires_at: datetime
+    receipt_hash: str
+    agreement_id: str
+    revoked_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.scopes:
+            raise InvalidInput("a grant needs at least one scope")
+        if self.expires_at <= self.issued_at:
+            raise InvalidInput("a grant must expire after it is issued")
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.issued_at <= now < self.expires_at
+
+    def ended_at(self) -> datetime:
+        """When the grant stopped (or will stop) being usable."""
+        if self.revoked_at is not None and self.revoked_at < self.expires_at:
+            return self.revoked_at
+        return self.expires_at

@@ -1,0 +1,56 @@
+"""Records a data source hands out, and the fields each category has.
+
+A record is what would leave the platform if every rule allows it. It says which *other* platform
+people appear in it, so the engine can apply their consent (DESIGN.md, rule 4):
+
+- ``subject_id``: the other person the whole record belongs to (a friend in a friend list, a
+  contact who is a platform user, the author of a message in a shared thread). If that person
+  does not allow it, the record is dropped.
+- ``others``: per list-valued field, the platform person behind each entry (``None`` for someone
+  who is not a platform user), e.g. a thread's participants or an event's attendees. Entries of
+  people who do not allow it are redacted, the record itself stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from consentgate.domain.categories import Category
+
+#: The fields a record of each category carries; an agreement can allow a subset.
+FIELDS: Mapping[Category, frozenset[str]] = {
+    Category.PROFILE: frozenset({"id", "handle", "display_name", "birth_year", "city", "bio"}),
+    Category.CONTACTS: frozenset({"id", "name", "email", "phone", "linked_person"}),
+    Category.FRIENDS: frozenset({"id", "friend_id", "display_name", "since"}),
+    Category.MESSAGES: frozenset(
+        {"id", "thread_id", "sender_id", "body", "sent_at", "participants", "created_by_partner"}
+    ),
+    Category.CALENDAR: frozenset(
+        {"id", "title", "starts_at", "ends_at", "location", "attendees"}
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of one person's data, in one category."""
+
+    id: str
+    category: Category
+    owner_id: str
+    created_at: datetime
+    fields: Mapping[str, Any]
+    created_by_partner: str | None = None
+    subject_id: str | None = None
+    others: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)
+
+    def people(self) -> frozenset[str]:
+        """Every other platform person who appears in this record."""
+        found = {p for entries in self.others.values() for p in entries if p is not None}
+        if self.subject_id is not None:
+            found.add(self.subject_id)
+        found.discard(self.owner_id)
+        return frozenset(found)

@@ -1,0 +1,74 @@
+"""The one error root of consentgate, and its tree.
+
+Every failure a user can meet is an ``Error`` whose message is written for that user. Each edge
+(the CLI, the HTTP API) catches ``Error`` in exactly one place and renders it: a one-line message
+and a non-zero exit, or an RFC 9457 problem body.
+
+::
+
+    Error
+    ├── ConfigError            a setting is missing or malformed (names the variable)
+    ├── InvalidInput           a request or command argument is malformed or out of range
+    │   └── NotCovered         asks for more than an agreement allows
+    ├── NotFound               an id that does not exist (person, partner, agreement, grant …)
+    ├── Conflict               the request contradicts the current state (duplicate id, ended agreement …)
+    ├── Forbidden              the caller may not do this
+    ├── Unavailable            a dependency (the database, the log) cannot be reached: fail closed
+    └── IntegrityError         a check of stored data failed (log tampering, inconsistent checkpoints)
+"""
+
+from __future__ import annotations
+
+
+class Error(Exception):
+    """Root of every consentgate error. ``str(err)`` is the user-facing message."""
+
+    #: Short machine-readable kind, also the last part of the problem type URI.
+    code = "error"
+    #: The HTTP status the API answers with.
+    status = 500
+
+    def __init__(self, message: str, *, reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reasons = reasons
+
+
+class ConfigError(Error):
+    code = "config"
+    status = 500
+
+
+class InvalidInput(Error):
+    code = "invalid-input"
+    status = 400
+
+
+class NotCovered(InvalidInput):
+    code = "not-covered"
+    status = 400
+
+
+class NotFound(Error):
+    code = "not-found"
+    status = 404
+
+
+class Conflict(Error):
+    code = "conflict"
+    status = 409
+
+
+class Forbidden(Error):
+    code = "forbidden"
+    status = 403
+
+
+class Unavailable(Error):
+    code = "unavailable"
+    status = 503
+
+
+class IntegrityError(Error):
+    code = "integrity"
+    status = 500
