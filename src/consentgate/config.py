@@ -64,7 +64,9 @@ class Settings(BaseSettings):
                 "not a database URL; expected sqlite:///path or postgresql+psycopg://user@host/db"
             ) from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
-            raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
+            raise ValueError(
+                f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql"
+            )
         return value
 
     @field_validator("port")

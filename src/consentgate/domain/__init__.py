@@ -11,17 +11,18 @@ from consentgate.domain.obligations import DeletionObligation, ObligationReason
 from consentgate.domain.partners import Partner, PartnerStatus
 from consentgate.domain.people import Person, PrivacySettings
 from consentgate.domain.purposes import Purpose
-from consentgate.domain.records import Record
+from consentgate.domain.records import DataSource, Record
 
 __all__ = [
     "Action",
     "Agreement",
     "Capability",
     "Category",
+    "DataSource",
     "DeletionObligation",
     "Grant",
-    "ObligationReason",
     "GrantScope",
+    "ObligationReason",
     "Partner",
     "PartnerStatus",
     "Person",

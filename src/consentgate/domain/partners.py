@@ -28,8 +28,6 @@ class Partner:
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
-            raise InvalidInput(
-                f"partner id {self.id!r} must be 2-64 characters of a-z, 0-9 or '-'"
-            )
+            raise InvalidInput(f"partner id {self.id!r} must be 2-64 characters of a-z, 0-9 or '-'")
         if not self.name.strip():
             raise InvalidInput("a partner needs a name")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from consentgate.domain.categories import Category
 
@@ -28,9 +28,7 @@ FIELDS: Mapping[Category, frozenset[str]] = {
     Category.MESSAGES: frozenset(
         {"id", "thread_id", "sender_id", "body", "sent_at", "participants", "created_by_partner"}
     ),
-    Category.CALENDAR: frozenset(
-        {"id", "title", "starts_at", "ends_at", "location", "attendees"}
-    ),
+    Category.CALENDAR: frozenset({"id", "title", "starts_at", "ends_at", "location", "attendees"}),
 }
 
 
@@ -54,3 +52,33 @@ class Record:
             found.add(self.subject_id)
         found.discard(self.owner_id)
         return frozenset(found)
+
+
+class DataSource(Protocol):
+    """Where a person's records come from. The built-in one reads the store's reference tables
+    (``consentgate.store.records.StoreDataSource``); a platform plugs in its own by implementing
+    these two methods. A data source never decides anything: the engine's obligations run on what
+    it returns, before anything leaves.
+    """
+
+    def fetch(
+        self,
+        person_id: str,
+        category: Category,
+        *,
+        thread_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Record]:
+        """Up to ``limit`` records of ``person_id`` in ``category``, oldest first, after ``offset``.
+
+        For messages, ``thread_id`` narrows to one thread the person takes part in; a thread they
+        are not in yields no records.
+        """
+        ...
+
+    def write_message(
+        self, person_id: str, thread_id: int, body: str, partner_id: str, at: datetime
+    ) -> Record:
+        """Send a message as ``person_id`` into ``thread_id``, created through ``partner_id``."""
+        ...

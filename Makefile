@@ -1,0 +1,39 @@
+# The two commands: `make run` (the app on the embedded database, with the demo population)
+# and `make test` (lint, type check, the whole suite). Both create .venv on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/consentgate db upgrade
+	$(BIN)/consentgate demo seed --if-empty
+	$(BIN)/consentgate serve
+
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/consentgate bench policy
+	$(BIN)/consentgate bench ledger
+
+clean:
+	rm -rf $(VENV) var

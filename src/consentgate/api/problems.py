@@ -1,0 +1,104 @@
+"""The one place where errors become HTTP responses: RFC 9457 problem details.
+
+Every error body is ``application/problem+json`` with ``type``, ``title``, ``status``, ``detail``
+and, where the engine decided, ``reasons`` (stable reason codes).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from consentgate.errors import Error
+
+#: Problem types are URNs: stable names, not pages that could go missing (RFC 9457 §3.1.1).
+PROBLEM_TYPE_BASE = "urn:consentgate:problem:"
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("consentgate.api")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as consentgate sends them."""
+
+    type: str = Field(description="URI naming the kind of problem")
+    title: str
+    status: int
+    detail: str
+    reasons: list[str] = Field(default_factory=list, description="Stable reason codes, if any")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field problems")
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    reasons: tuple[str, ...] | list[str] = (),
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=PROBLEM_TYPE_BASE + code,
+        title=code.replace("-", " ").capitalize(),
+        status=status,
+        detail=detail,
+        reasons=list(reasons),
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+#: For OpenAPI: every JSON endpoint documents these.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {}}}
+    for status, text in {
+        400: "Malformed request",
+        404: "Unknown id",
+        409: "Conflicts with the current state",
+        422: "Invalid fields",
+        503: "The database or the log is unavailable; nothing was returned",
+    }.items()
+}
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to a problem body: consentgate errors, HTTP errors, validation, the rest."""
+
+    @app.exception_handler(Error)
+    async def on_error(_request: Request, err: Error) -> JSONResponse:
+        if err.status >= 500:
+            log.error("request failed: %s", err.message)
+        return problem_response(err.status, err.code, err.message, reasons=err.reasons)
+
+    @app.exception_handler(HTTPException)
+    async def on_http(_request: Request, err: HTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(err.status_code, "http-error")
+        headers = dict(err.headers) if err.headers else None
+        return problem_response(err.status_code, code, str(err.detail), headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in err.errors()
+        ]
+        detail = "invalid request"
+        if errors:
+            detail = f"{'.'.join(errors[0]['loc'])}: {errors[0]['msg']}"
+        return problem_response(422, "invalid-input", detail, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(_request: Request, err: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=err)
+        return problem_response(500, "internal", "internal error; nothing was returned")

@@ -1,0 +1,429 @@
+"""``consentgate demo seed``: load the demo population into an empty store, all or nothing.
+
+The whole load is one transaction, so a failed seed leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from consentgate.demo import population
+from consentgate.demo.partners import (
+    BIG_PARTNERS,
+    PURPOSES,
+    DemoPartner,
+    agreement_terms,
+    small_partners,
+)
+from consentgate.domain import Action, Capability, Category, PartnerStatus
+from consentgate.errors import Conflict, InvalidInput
+from consentgate.services.grants import receipt_hash
+from consentgate.services.people import hash_password
+from consentgate.store import Database
+from consentgate.store import rows as row_codec
+from consentgate.store.bulk import insert_rows, is_empty
+
+#: The demo people a newcomer can sign in as (handle, password, what they show).
+DEMO_PEOPLE = [
+    (
+        "alice",
+        "alice-demo-pass",
+        "Alice Example",
+        "shares everything, also through her friends' grants",
+    ),
+    (
+        "bob",
+        "bob-demo-pass",
+        "Bob Example",
+        "shares his own data but not through others: filtered from Alice's threads",
+    ),
+    (
+        "carol",
+        "carol-demo-pass",
+        "Carol Example",
+        "switched sharing off; has an old grant to the device maker",
+    ),
+    ("dave", "dave-demo-pass", "Dave Example", "shares friends only"),
+]
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    people: int
+    partners: int
+    agreements: int
+    grants: int
+    rows: int
+
+
+def validate_seed_args(people: int, seed: int) -> None:
+    """Refuse a population size or seed out of range, before anything is written."""
+    if not 1 <= people <= 10_000_000:
+        raise InvalidInput("--people must be between 1 and 10,000,000")
+    if seed < 0:
+        raise InvalidInput("--seed must not be negative")
+
+
+def seed_demo(
+    db: Database,
+    *,
+    people: int,
+    seed: int,
+    as_of: datetime,
+    progress: Progress | None = None,
+) -> SeedReport:
+    """Load the demo population into ``db``; refuse a store that already holds people."""
+    validate_seed_args(people, seed)
+    report = progress or (lambda _stage, _n: None)
+    rng = random.Random(f"{seed}/partners")
+    partners = [*BIG_PARTNERS, *small_partners(rng)]
+    counted = 0
+    with db.begin() as conn:
+        if not is_empty(conn):
+            raise Conflict("the database already holds people; the demo seeds only an empty store")
+        counted += _load_partners(conn, partners, as_of)
+        report("partners", len(partners))
+        for chunk in population.chunks(people):
+            batch = population.people_rows(seed, chunk, people, as_of)
+            counted += _insert(conn, batch)
+            report("people", len(batch["people"]))
+        record_partners = [p.id for p in BIG_PARTNERS[:2]]
+        for chunk in population.chunks(people):
+            batch = population.record_rows(seed, chunk, people, as_of, record_partners)
+            counted += _insert(conn, batch)
+            report("records", min(population.CHUNK, people - chunk * population.CHUNK))
+        counted += _load_demo_people(conn, as_of, people)
+        grants = _load_grants(conn, seed, people, partners, as_of)
+        counted += grants
+        report("grants", grants)
+    agreements = sum(len(agreement_terms(p, as_of)) for p in partners)
+    return SeedReport(people + len(DEMO_PEOPLE), len(partners), agreements, grants, counted)
+
+
+def _insert(conn: Connection, batch: population.Rows) -> int:
+    for table, rows in batch.items():
+        insert_rows(conn, table, rows)
+    return sum(len(r) for r in batch.values())
+
+
+def _load_partners(conn: Connection, partners: list[DemoPartner], as_of: datetime) -> int:
+    rows: population.Rows = {
+        k: []
+        for k in ("purposes", "partners", "partner_status_history", "agreements", "capabilities")
+    }
+    rows["purposes"] = [{"id": i, "description": d, "data_use": u} for i, d, u in PURPOSES]
+    for p in partners:
+        status = PartnerStatus.SUSPENDED if p.ended else PartnerStatus.ACTIVE
+        created = as_of.replace(year=p.since, month=1, day=1)
+        rows["partners"].append(
+            {
+                "id": p.id,
+                "name": p.name,
+                "kind": p.kind,
+                "status": status.value,
+                "created_at": created,
+            }
+        )
+        rows["partner_status_history"].append(
+            {"partner_id": p.id, "status": "active", "reason": "registered", "at": created}
+        )
+        terms = agreement_terms(p, as_of)
+        for version, (start, until) in enumerate(terms, start=1):
+            agreement_id = f"agr_{p.id}_v{version}"
+            current = version == len(terms)
+            ended_at = as_of - timedelta(days=1) if current and p.ended else None
+            rows["agreements"].append(
+                {
+                    "id": agreement_id,
+                    "partner_id": p.id,
+                    "version": version,
+                    "valid_from": start,
+                    "valid_until": until,
+                    "retention_days": 30,
+                    "signed_at": start,
+                    "ended_at": ended_at,
+                }
+            )
+            rows["capabilities"].extend(
+                row_codec.capability_row(agreement_id, c) for c in p.capabilities
+            )
+        if p.ended:
+            rows["partner_status_history"].append(
+                {
+                    "partner_id": p.id,
+                    "status": status.value,
+                    "reason": "agreement ended",
+                    "at": as_of - timedelta(days=1),
+                }
+            )
+    return _insert(conn, rows)
+
+
+def _load_demo_people(conn: Connection, as_of: datetime, total: int) -> int:
+    everything = frozenset(c.value for c in Category)
+    settings = {
+        "alice": (True, everything, everything - {"profile"}),
+        "bob": (True, everything, frozenset()),
+        "carol": (False, everything, everything - {"profile"}),
+        "dave": (True, frozenset({"friends"}), frozenset({"friends"})),
+    }
+    rows: population.Rows = {
+        k: []
+        for k in (
+            "people",
+            "privacy_settings",
+            "friendships",
+            "threads",
+            "thread_participants",
+            "messages",
+            "contacts",
+            "events",
+            "event_attendees",
+        )
+    }
+    ids = [f"p-{handle}" for handle, *_ in DEMO_PEOPLE]
+    for handle, password, name, _story in DEMO_PEOPLE:
+        pid = f"p-{handle}"
+        rows["people"].append(
+            {
+                "id": pid,
+                "handle": handle,
+                "display_name": name,
+                "password_hash": hash_password(password),
+                "birth_year": 1990,
+                "city": "Lisbon",
+                "bio": _story,
+                "created_at": as_of - timedelta(days=900),
+            }
+        )
+        share, categories, via = settings[handle]
+        rows["privacy_settings"].append(
+            {
+                "person_id": pid,
+                "share_with_partners": share,
+                "categories": categories,
+                "via_others": via,
+                "updated_at": as_of - timedelta(days=30),
+            }
+        )
+    for a in ids:
+        for b in ids:
+            if a != b:
+                rows["friendships"].append(
+                    {"person_id": a, "friend_id": b, "since": as_of - timedelta(days=400)}
+                )
+    base = 10**12  # above every generated id
+    started = as_of - timedelta(days=3)
+    rows["threads"].append(
+        {"id": base, "subject": "weekend plans", "created_at": started, "created_by_partner": None}
+    )
+    rows["threads"].append(
+        {
+            "id": base + 1,
+            "subject": "song for you",
+            "created_at": started,
+            "created_by_partner": "tunes",
+        }
+    )
+    rows["thread_participants"] += [{"thread_id": base, "person_id": p} for p in ids] + [
+        {"thread_id": base + 1, "person_id": p} for p in ids[:2]
+    ]
+    lines = [
+        (base, "p-alice", "Shall we hike on Saturday?", None),
+        (base, "p-bob", "Yes! My new address is 12 Elm St.", None),
+        (base, "p-carol", "I'm in, call me at +1 555 0100", None),
+        (base, "p-dave", "Count me in", None),
+        (base + 1, "p-alice", "Listen to this one: Tunes track 42", "tunes"),
+        (base + 1, "p-bob", "Love it", None),
+    ]
+    for k, (thread, sender, body, through) in enumerate(lines):
+        rows["messages"].append(
+            {
+                "id": base + k,
+                "thread_id": thread,
+                "sender_id": sender,
+                "body": body,
+                "sent_at": started + timedelta(minutes=10 * k),
+                "created_by_partner": through,
+            }
+        )
+    for k, (owner, name, linked) in enumerate(
+        [
+            ("p-alice", "Bob Example", "p-bob"),
+            ("p-alice", "Carol Example", "p-carol"),
+            ("p-alice", "Plumber", None),
+            ("p-carol", "Alice Example", "p-alice"),
+        ]
+    ):
+        rows["contacts"].append(
+            {
+                "id": base + k,
+                "owner_id": owner,
+                "name": name,
+                "email": None,
+                "phone": "+1 555 0100",
+                "linked_person_id": linked,
+                "created_at": as_of - timedelta(days=100),
+                "created_by_partner": None,
+            }
+        )
+    rows["events"].append(
+        {
+            "id": base,
+            "owner_id": "p-alice",
+            "title": "Hike",
+            "starts_at": as_of + timedelta(days=2),
+            "ends_at": as_of + timedelta(days=2, hours=4),
+            "location": "Sintra",
+            "created_at": as_of,
+            "created_by_partner": None,
+        }
+    )
+    rows["event_attendees"] += [
+        {"id": base + k, "event_id": base, "person_id": p, "name": n, "email": None}
+        for k, (p, n) in enumerate(
+            [
+                ("p-bob", "Bob Example"),
+                ("p-carol", "Carol Example"),
+                (None, "Eve (not on the platform)"),
+            ]
+        )
+    ]
+    # Alice's friends among the generated population, so her lists are not only demo people.
+    if total:
+        rows["friendships"] += [
+            {
+                "person_id": "p-alice",
+                "friend_id": population.person_id(0),
+                "since": as_of - timedelta(days=50),
+            },
+            {
+                "person_id": population.person_id(0),
+                "friend_id": "p-alice",
+                "since": as_of - timedelta(days=50),
+            },
+        ]
+    return _insert(conn, rows)
+
+
+def _grant(
+    gid: str,
+    person: str,
+    partner: DemoPartner,
+    as_of: datetime,
+    issued_days_ago: int,
+    scopes: list[Any],
+) -> population.Rows:
+    agreement_id = f"agr_{partner.id}_v{len(agreement_terms(partner, as_of))}"
+    issued = as_of - timedelta(days=issued_days_ago)
+    text = f"{partner.name} asks to use: " + "; ".join(
+        f"{c.category}.{c.action} for {c.purpose}" for c in scopes
+    )
+    return {
+        "grants": [
+            {
+                "id": gid,
+                "person_id": person,
+                "partner_id": partner.id,
+                "client_id": None,
+                "agreement_id": agreement_id,
+                "issued_at": issued,
+                "expires_at": issued + timedelta(days=90),
+                "revoked_at": None,
+                "receipt_hash": receipt_hash(text),
+                "receipt_text": text,
+            }
+        ],
+        "grant_scopes": [
+            {
+                "grant_id": gid,
+                "category": c.category.value,
+                "action": c.action.value,
+                "purpose_id": c.purpose,
+            }
+            for c in scopes
+        ],
+    }
+
+
+def _reads(partner: DemoPartner) -> list[Capability]:
+    return [c for c in partner.capabilities if c.action is Action.READ]
+
+
+def _load_grants(
+    conn: Connection, seed: int, total: int, partners: list[DemoPartner], as_of: datetime
+) -> int:
+    rng = random.Random(f"{seed}/grants")
+    by_id = {p.id: p for p in partners}
+    batch: population.Rows = {"grants": [], "grant_scopes": []}
+
+    def add(rows: population.Rows) -> None:
+        for k, v in rows.items():
+            batch[k].extend(v)
+
+    add(
+        _grant(
+            "grant_demo_alice_tunes",
+            "p-alice",
+            by_id["tunes"],
+            as_of,
+            10,
+            list(by_id["tunes"].capabilities),
+        )
+    )
+    add(
+        _grant(
+            "grant_demo_alice_handset",
+            "p-alice",
+            by_id["handset"],
+            as_of,
+            20,
+            _reads(by_id["handset"]),
+        )
+    )
+    add(
+        _grant(
+            "grant_demo_carol_handset",
+            "p-carol",
+            by_id["handset"],
+            as_of,
+            60,
+            _reads(by_id["handset"]),
+        )
+    )
+    add(
+        _grant(
+            "grant_demo_dave_findit", "p-dave", by_id["findit"], as_of, 40, _reads(by_id["findit"])
+        )
+    )
+    active = [p for p in BIG_PARTNERS if not p.ended]
+    count = 4
+    for n in range(total):
+        if rng.random() < 0.3:
+            for partner in rng.sample(active, k=rng.randint(1, 2)):
+                caps = _reads(partner)
+                chosen = rng.sample(caps, k=rng.randint(1, len(caps)))
+                add(
+                    _grant(
+                        f"grant_demo_{n}_{partner.id}",
+                        population.person_id(n),
+                        partner,
+                        as_of,
+                        rng.randint(0, 80),
+                        chosen,
+                    )
+                )
+                count += 1
+        if len(batch["grants"]) >= population.CHUNK:
+            _insert(conn, batch)
+            batch = {"grants": [], "grant_scopes": []}
+    _insert(conn, batch)
+    return count

@@ -1,0 +1,125 @@
+"""People of the built-in data source, their logins and their privacy settings."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from consentgate.domain import Category, Person, PrivacySettings
+from consentgate.errors import Conflict, InvalidInput, NotFound
+from consentgate.services.base import ChangeKind, Service, new_id
+from consentgate.store import people as people_rows
+
+_HANDLE = re.compile(r"^[a-z0-9_.-]{2,64}$")
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (argon2-cffi's recommended parameters)."""
+    if len(password) < 8:
+        raise InvalidInput("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+class PeopleService(Service):
+    """Register people, check their built-in login, read and change their settings."""
+
+    def register_person(
+        self,
+        handle: str,
+        display_name: str,
+        *,
+        password: str | None = None,
+        person_id: str | None = None,
+        city: str | None = None,
+        birth_year: int | None = None,
+    ) -> Person:
+        if not _HANDLE.match(handle):
+            raise InvalidInput(
+                f"handle {handle!r} must be 2-64 characters of a-z, 0-9, '_', '.', '-'"
+            )
+        if not display_name.strip():
+            raise InvalidInput("a person needs a display name")
+        password_hash = hash_password(password) if password is not None else None
+        now = self.clock()
+        person = Person(
+            id=person_id or new_id("p"), handle=handle, display_name=display_name, created_at=now
+        )
+        with self.write() as w:
+            if people_rows.find_by_handle(w.conn, handle) is not None:
+                raise Conflict(f"handle {handle!r} is taken")
+            if people_rows.person_exists(w.conn, person.id):
+                raise Conflict(f"person {person.id!r} already exists")
+            people_rows.insert_person(
+                w.conn, person, password_hash=password_hash, city=city, birth_year=birth_year
+            )
+            w.note(ChangeKind.PERSON, now, person_id=person.id)
+        return person
+
+    def get_person(self, person_id: str) -> Person:
+        with self.db.read() as conn:
+            person = people_rows.get_person(conn, person_id)
+        if person is None:
+            raise NotFound(f"unknown person {person_id!r}")
+        return person
+
+    def authenticate(self, handle: str, password: str) -> Person | None:
+        """The person whose built-in login this is, or None. Slow on purpose (argon2)."""
+        with self.db.read() as conn:
+            found = people_rows.find_by_handle(conn, handle)
+        if found is None or found[1] is None:
+            _hasher_dummy_verify()
+            return None
+        person, password_hash = found
+        assert password_hash is not None
+        try:
+            _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return person
+
+    def get_settings(self, person_id: str) -> PrivacySettings:
+        with self.db.read() as conn:
+            settings = people_rows.get_settings(conn, person_id)
+        if settings is None:
+            raise NotFound(f"unknown person {person_id!r}")
+        return settings
+
+    def set_settings(
+        self,
+        person_id: str,
+        *,
+        share_with_partners: bool | None = None,
+        categories: frozenset[Category] | None = None,
+        via_others: frozenset[Category] | None = None,
+    ) -> PrivacySettings:
+        """Change a person's settings; every later decision sees them at once."""
+        with self.write() as w:
+            current = people_rows.get_settings(w.conn, person_id)
+            if current is None:
+                raise NotFound(f"unknown person {person_id!r}")
+            updated = PrivacySettings(
+                person_id=person_id,
+                share_with_partners=current.share_with_partners
+                if share_with_partners is None
+                else share_with_partners,
+                categories=current.categories if categories is None else categories,
+                via_others=current.via_others if via_others is None else via_others,
+            )
+            now = self.clock()
+            people_rows.put_settings(w.conn, updated, now)
+            w.note(ChangeKind.SETTINGS, now, person_id=person_id)
+        return updated
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _hasher_dummy_verify() -> None:
+    # Spend the same time on an unknown handle as on a wrong password, so login timing does not
+    # tell which handles exist.
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_DUMMY_HASH, "wrong-password")

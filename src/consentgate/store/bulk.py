@@ -1,0 +1,72 @@
+"""Bulk loading for the demo population and imports: many rows, few round trips.
+
+SQLAlchemy's per-row parameter processing costs more than the database's own work at this volume,
+so rows go straight to the driver: ``executemany`` on SQLite, ``COPY … FROM STDIN`` on PostgreSQL
+(psycopg 3). Values are converted once here exactly as the column types would convert them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, select
+
+from consentgate.store.tables import metadata, people
+from consentgate.store.types import NameSet, UTCDateTime
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("refusing to store a naive datetime; pass an aware one")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _names(value: frozenset[str] | None) -> str | None:
+    return None if value is None else ",".join(sorted(value))
+
+
+def _converters(table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    found: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for column in table.columns:
+        if isinstance(column.type, UTCDateTime):
+            found.append((column.name, _utc))
+        elif isinstance(column.type, NameSet):
+            found.append((column.name, _names))
+        else:
+            found.append((column.name, None))
+    return found
+
+
+def insert_rows(conn: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts keyed by column name) into ``table`` in the caller's transaction."""
+    if not rows:
+        return
+    columns = [
+        (name, convert) for name, convert in _converters(metadata.tables[table]) if name in rows[0]
+    ]
+    names = [name for name, _ in columns]
+    values = [
+        tuple(convert(row[name]) if convert else row[name] for name, convert in columns)
+        for row in rows
+    ]
+    if conn.dialect.name == "postgresql":
+        raw: Any = conn.connection.dbapi_connection  # psycopg.Connection: COPY is psycopg's API
+        quoted = ", ".join(f'"{n}"' for n in names)
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+            for value in values:
+                copy.write_row(value)
+    else:
+        marks = ", ".join("?" for _ in names)
+        conn.exec_driver_sql(
+            f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})',  # noqa: S608 - names come from the schema, values are bound
+            values,
+        )
+
+
+def is_empty(conn: Connection) -> bool:
+    """Whether the store holds no people yet (the demo seeds only an empty store)."""
+    return conn.execute(select(func.count()).select_from(people)).scalar_one() == 0

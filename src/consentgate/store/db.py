@@ -1,0 +1,107 @@
+"""The one session factory: a SQLAlchemy engine for SQLite (embedded) or PostgreSQL.
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout, so one writer and many readers
+share the file safely. Everything else in the project reaches the database through ``Database``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from consentgate.errors import ConfigError, Unavailable
+
+#: How long a SQLite writer waits for the lock before giving up.
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Marks a connection whose next transaction writes (see ``_sqlite_begin``).
+_IMMEDIATE = "consentgate.immediate"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # pysqlite's own transaction handling is switched off (isolation_level=None) and we emit BEGIN
+    # ourselves (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL" for
+    # pysqlite). Write transactions take the write lock up front (BEGIN IMMEDIATE) so that two
+    # writers never deadlock upgrading a read lock; reads stay deferred and never block writers.
+    immediate = conn.info.pop(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """An engine plus the way this project opens transactions on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def connect(cls, url: str, *, echo: bool = False) -> Database:
+        """Open the database at ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``)."""
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            raise ConfigError(f"CONSENTGATE_DATABASE_URL: not a database URL: {url!r}") from None
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, echo=echo, connect_args={"isolation_level": None})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        elif backend == "postgresql":
+            if parsed.drivername == "postgresql":
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            engine = create_engine(
+                parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20
+            )
+        else:
+            raise ConfigError(
+                f"CONSENTGATE_DATABASE_URL: unsupported database {backend!r}: use sqlite or postgresql"
+            )
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on any error.
+
+        A database that cannot be reached is :class:`Unavailable`, so callers fail closed.
+        """
+        try:
+            with self.engine.connect() as conn:
+                conn.info[_IMMEDIATE] = True
+                with conn.begin():
+                    yield conn
+        except OperationalError as err:
+            raise Unavailable(f"the database is unavailable: {err.orig}") from err
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads (still a transaction, so reads are consistent)."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as err:
+            raise Unavailable(f"the database is unavailable: {err.orig}") from err
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["Database", "SQLAlchemyError"]

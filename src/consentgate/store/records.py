@@ -1,0 +1,237 @@
+"""The built-in data source: a person's records from the store's reference tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from consentgate.domain import Category, Record
+from consentgate.errors import InvalidInput, NotFound
+from consentgate.store.db import Database
+from consentgate.store.tables import (
+    contacts,
+    event_attendees,
+    events,
+    friendships,
+    messages,
+    people,
+    thread_participants,
+)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+class StoreDataSource:
+    """Implements :class:`consentgate.domain.DataSource` over the reference tables."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def fetch(
+        self,
+        person_id: str,
+        category: Category,
+        *,
+        thread_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Record]:
+        if limit < 1 or offset < 0:
+            raise InvalidInput("limit must be positive and offset not negative")
+        with self._db.read() as conn:
+            if category is Category.PROFILE:
+                return _profile(conn, person_id)
+            if category is Category.CONTACTS:
+                return _contacts(conn, person_id, limit, offset)
+            if category is Category.FRIENDS:
+                return _friends(conn, person_id, limit, offset)
+            if category is Category.MESSAGES:
+                return _messages(conn, person_id, thread_id, limit, offset)
+            return _calendar(conn, person_id, limit, offset)
+
+    def write_message(
+        self, person_id: str, thread_id: int, body: str, partner_id: str, at: datetime
+    ) -> Record:
+        if not body.strip():
+            raise InvalidInput("a message needs a body")
+        with self._db.begin() as conn:
+            if person_id not in _participants(conn, [thread_id]).get(thread_id, ()):
+                raise NotFound(f"thread {thread_id} not found for this person")
+            message_id = conn.execute(
+                insert(messages)
+                .values(
+                    thread_id=thread_id,
+                    sender_id=person_id,
+                    body=body,
+                    sent_at=at,
+                    created_by_partner=partner_id,
+                )
+                .returning(messages.c.id)
+            ).scalar_one()
+            records = _message_records(
+                conn, person_id, select(messages).where(messages.c.id == message_id)
+            )
+        return records[0]
+
+
+def _profile(conn: Connection, person_id: str) -> list[Record]:
+    row = conn.execute(select(people).where(people.c.id == person_id)).mappings().first()
+    if row is None:
+        return []
+    fields = {k: row[k] for k in ("id", "handle", "display_name", "birth_year", "city", "bio")}
+    return [Record(row["id"], Category.PROFILE, person_id, row["created_at"], fields)]
+
+
+def _contacts(conn: Connection, person_id: str, limit: int, offset: int) -> list[Record]:
+    query = (
+        select(contacts)
+        .where(contacts.c.owner_id == person_id)
+        .order_by(contacts.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        Record(
+            id=str(r["id"]),
+            category=Category.CONTACTS,
+            owner_id=person_id,
+            created_at=r["created_at"],
+            fields={
+                "id": str(r["id"]),
+                "name": r["name"],
+                "email": r["email"],
+                "phone": r["phone"],
+                "linked_person": r["linked_person_id"],
+            },
+            created_by_partner=r["created_by_partner"],
+            subject_id=r["linked_person_id"],
+        )
+        for r in conn.execute(query).mappings()
+    ]
+
+
+def _friends(conn: Connection, person_id: str, limit: int, offset: int) -> list[Record]:
+    query = (
+        select(friendships.c.friend_id, friendships.c.since, people.c.display_name)
+        .join(people, people.c.id == friendships.c.friend_id)
+        .where(friendships.c.person_id == person_id)
+        .order_by(friendships.c.friend_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        Record(
+            id=r["friend_id"],
+            category=Category.FRIENDS,
+            owner_id=person_id,
+            created_at=r["since"],
+            fields={
+                "id": r["friend_id"],
+                "friend_id": r["friend_id"],
+                "display_name": r["display_name"],
+                "since": _iso(r["since"]),
+            },
+            subject_id=r["friend_id"],
+        )
+        for r in conn.execute(query).mappings()
+    ]
+
+
+def _participants(conn: Connection, thread_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    query = (
+        select(thread_participants.c.thread_id, thread_participants.c.person_id)
+        .where(thread_participants.c.thread_id.in_(thread_ids))
+        .order_by(thread_participants.c.thread_id, thread_participants.c.person_id)
+    )
+    for thread, person in conn.execute(query):
+        found[int(thread)].append(person)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _message_records(conn: Connection, person_id: str, query: Any) -> list[Record]:
+    found = conn.execute(query).mappings().all()
+    participants = _participants(conn, sorted({int(r["thread_id"]) for r in found}))
+    records = []
+    for r in found:
+        members = participants.get(int(r["thread_id"]), ())
+        records.append(
+            Record(
+                id=str(r["id"]),
+                category=Category.MESSAGES,
+                owner_id=person_id,
+                created_at=r["sent_at"],
+                fields={
+                    "id": str(r["id"]),
+                    "thread_id": str(r["thread_id"]),
+                    "sender_id": r["sender_id"],
+                    "body": r["body"],
+                    "sent_at": _iso(r["sent_at"]),
+                    "participants": list(members),
+                    "created_by_partner": r["created_by_partner"],
+                },
+                created_by_partner=r["created_by_partner"],
+                subject_id=r["sender_id"] if r["sender_id"] != person_id else None,
+                others={"participants": members},
+            )
+        )
+    return records
+
+
+def _messages(
+    conn: Connection, person_id: str, thread_id: int | None, limit: int, offset: int
+) -> list[Record]:
+    mine = select(thread_participants.c.thread_id).where(
+        thread_participants.c.person_id == person_id
+    )
+    query = select(messages).where(messages.c.thread_id.in_(mine))
+    if thread_id is not None:
+        query = query.where(messages.c.thread_id == thread_id)
+    query = query.order_by(messages.c.sent_at, messages.c.id).limit(limit).offset(offset)
+    return _message_records(conn, person_id, query)
+
+
+def _calendar(conn: Connection, person_id: str, limit: int, offset: int) -> list[Record]:
+    query = (
+        select(events)
+        .where(events.c.owner_id == person_id)
+        .order_by(events.c.starts_at, events.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    found = conn.execute(query).mappings().all()
+    attendees: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if found:
+        rows = conn.execute(
+            select(event_attendees)
+            .where(event_attendees.c.event_id.in_([r["id"] for r in found]))
+            .order_by(event_attendees.c.id)
+        ).mappings()
+        for a in rows:
+            attendees[int(a["event_id"])].append(
+                {"person_id": a["person_id"], "name": a["name"], "email": a["email"]}
+            )
+    return [
+        Record(
+            id=str(r["id"]),
+            category=Category.CALENDAR,
+            owner_id=person_id,
+            created_at=r["created_at"],
+            fields={
+                "id": str(r["id"]),
+                "title": r["title"],
+                "starts_at": _iso(r["starts_at"]),
+                "ends_at": _iso(r["ends_at"]),
+                "location": r["location"],
+                "attendees": attendees[int(r["id"])],
+            },
+            created_by_partner=r["created_by_partner"],
+            others={"attendees": tuple(a["person_id"] for a in attendees[int(r["id"])])},
+        )
+        for r in found
+    ]
