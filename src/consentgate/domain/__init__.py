@@ -6,7 +6,7 @@ See DESIGN.md, "Domain vocabulary". Every object validates itself on constructio
 
 from consentgate.domain.agreements import Agreement, Capability, Quota, RecordScope
 from consentgate.domain.categories import Action, Category, parse_action, parse_category
-from consentgate.domain.grants import Grant, GrantScope
+from consentgate.domain.grants import Grant, GrantScope, TokenContext
 from consentgate.domain.obligations import DeletionObligation, ObligationReason
 from consentgate.domain.partners import Partner, PartnerStatus
 from consentgate.domain.people import Person, PrivacySettings
@@ -31,6 +31,7 @@ __all__ = [
     "Quota",
     "Record",
     "RecordScope",
+    "TokenContext",
     "parse_action",
     "parse_category",
 ]

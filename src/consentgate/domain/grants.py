@@ -53,3 +53,21 @@ class Grant:
         if self.revoked_at is not None and self.revoked_at < self.expires_at:
             return self.revoked_at
         return self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class TokenContext:
+    """Who is calling with a bearer token: the client, its partner, the person and the grant.
+
+    ``scopes`` are what the token carries (a subset of the grant's, from the authorization
+    request). Holding a token proves nothing by itself: every call is still decided by the engine
+    against the grant, the agreement and the settings as they are at that moment.
+    """
+
+    token_id: str
+    client_id: str
+    partner_id: str
+    person_id: str
+    grant_id: str
+    scopes: frozenset[GrantScope]
+    expires_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from consentgate.config import Settings
 from consentgate.domain import DataSource
 from consentgate.services.base import ChangeListener, Clock, system_clock
+from consentgate.services.clients import ClientService
 from consentgate.services.grants import GrantService
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
@@ -31,3 +32,4 @@ class Services:
         self.partners = PartnerService(db, clock, self.listeners)
         self.people = PeopleService(db, clock, self.listeners)
         self.grants = GrantService(db, clock, self.listeners, settings.grant_days)
+        self.clients = ClientService(db, clock, self.listeners)
