@@ -12,7 +12,11 @@ and a non-zero exit, or an RFC 9457 problem body.
     │   └── NotCovered         asks for more than an agreement allows
     ├── NotFound               an id that does not exist (person, partner, agreement, grant …)
     ├── Conflict               the request contradicts the current state (duplicate id, ended agreement …)
+    ├── Unauthenticated        no valid credentials (a missing, expired or revoked token)
+    │   └── NotSignedIn        a person's page or API without a valid session
     ├── Forbidden              the caller may not do this
+    │   └── Denied             the decision engine denied a partner request (carries reason codes)
+    ├── QuotaExceeded          the capability's volume quota is used up (carries Retry-After)
     ├── Unavailable            a dependency (the database, the log) cannot be reached: fail closed
     └── IntegrityError         a check of stored data failed (log tampering, inconsistent checkpoints)
 """
@@ -62,6 +66,45 @@ class Conflict(Error):
 class Forbidden(Error):
     code = "forbidden"
     status = 403
+
+
+class Unauthenticated(Error):
+    code = "unauthenticated"
+    status = 401
+
+
+class NotSignedIn(Unauthenticated):
+    code = "not-signed-in"
+    status = 401
+
+
+class Denied(Forbidden):
+    code = "denied"
+    status = 403
+
+    def __init__(
+        self, message: str, *, reasons: tuple[str, ...] = (), log_index: int | None = None
+    ) -> None:
+        super().__init__(message, reasons=reasons)
+        #: The log entry recording the denial.
+        self.log_index = log_index
+
+
+class QuotaExceeded(Error):
+    code = "quota-exceeded"
+    status = 429
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reasons: tuple[str, ...] = (),
+        retry_after_seconds: int = 60,
+        log_index: int | None = None,
+    ) -> None:
+        super().__init__(message, reasons=reasons)
+        self.retry_after_seconds = retry_after_seconds
+        self.log_index = log_index
 
 
 class Unavailable(Error):

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from consentgate.errors import Error
+from consentgate.errors import Error, NotSignedIn, QuotaExceeded, Unauthenticated
 
 #: Problem types are URNs: stable names, not pages that could go missing (RFC 9457 §3.1.1).
 PROBLEM_TYPE_BASE = "urn:consentgate:problem:"
@@ -32,6 +32,7 @@ class Problem(BaseModel):
     detail: str
     reasons: list[str] = Field(default_factory=list, description="Stable reason codes, if any")
     errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field problems")
+    log_index: int | None = Field(default=None, description="The log entry recording this decision")
 
 
 def problem_response(
@@ -42,6 +43,7 @@ def problem_response(
     reasons: tuple[str, ...] | list[str] = (),
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    log_index: int | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=PROBLEM_TYPE_BASE + code,
@@ -50,6 +52,7 @@ def problem_response(
         detail=detail,
         reasons=list(reasons),
         errors=errors,
+        log_index=log_index,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -79,7 +82,22 @@ def install(app: FastAPI) -> None:
     async def on_error(_request: Request, err: Error) -> JSONResponse:
         if err.status >= 500:
             log.error("request failed: %s", err.message)
-        return problem_response(err.status, err.code, err.message, reasons=err.reasons)
+        headers: dict[str, str] = {}
+        log_index = getattr(err, "log_index", None)
+        if log_index is not None:
+            headers["Log-Index"] = str(log_index)
+        if isinstance(err, QuotaExceeded):
+            headers["Retry-After"] = str(err.retry_after_seconds)
+        if isinstance(err, Unauthenticated) and not isinstance(err, NotSignedIn):
+            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return problem_response(
+            err.status,
+            err.code,
+            err.message,
+            reasons=err.reasons,
+            headers=headers,
+            log_index=log_index,
+        )
 
     @app.exception_handler(HTTPException)
     async def on_http(_request: Request, err: HTTPException) -> JSONResponse:

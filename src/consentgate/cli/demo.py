@@ -10,7 +10,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from consentgate.cli.common import DATABASE_HELP, console, settings_from
+from consentgate.demo.clients import DEMO_CLIENTS, register_demo_clients
 from consentgate.demo.seed import DEMO_PEOPLE, seed_demo, validate_seed_args
+from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.bulk import is_empty
 from consentgate.store.migrate import upgrade
@@ -61,9 +63,11 @@ def seed_command(
                 bar.advance(records_task, n)
 
         report = seed_demo(db, people=people, seed=seed, as_of=as_of, progress=progress)
+    register_demo_clients(Services(settings, db))
     elapsed = time.perf_counter() - started
     console.print(
         f"seeded {report.people:,} people, {report.partners} partners, {report.agreements} agreement versions, "
         f"{report.grants:,} grants ({report.rows:,} rows) in {elapsed:.1f} s"
     )
     console.print("demo sign-ins: " + ", ".join(f"{h} / {p}" for h, p, *_ in DEMO_PEOPLE))
+    console.print("demo OAuth clients: " + ", ".join(f"{c} / {s}" for _, c, s, _ in DEMO_CLIENTS))

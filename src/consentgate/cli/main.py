@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from consentgate.cli import db, demo, serve
+from consentgate.cli import admin, bench, db, demo, policy, serve
+from consentgate.cli import log as log_cli
 from consentgate.errors import Error
 
 app = typer.Typer(
@@ -16,7 +17,16 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
+app.add_typer(admin.partner_app, name="partner")
+app.add_typer(admin.agreement_app, name="agreement")
+app.add_typer(admin.purpose_app, name="purpose")
+app.add_typer(admin.client_app, name="client")
+app.add_typer(admin.person_app, name="person")
+app.add_typer(log_cli.app, name="log")
+app.add_typer(bench.app, name="bench")
 app.command("serve")(serve.serve)
+app.command("explain")(policy.explain)
+app.command("exposure")(policy.exposure)
 
 
 def main() -> None:

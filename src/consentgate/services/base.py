@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Protocol
@@ -27,9 +27,10 @@ def new_id(prefix: str) -> str:
 
 
 class ChangeListener(Protocol):
-    """Told about every committed write that can change a decision, in commit order."""
+    """Told about every committed write that can change a decision, in commit order: once per
+    transaction, with all of its changes (so a suspension that revokes many grants is one call)."""
 
-    def changed(self, change: Change) -> None: ...
+    def apply_changes(self, changes: Iterable[Change]) -> None: ...
 
 
 class ChangeKind:
@@ -58,9 +59,9 @@ class Service:
         pending: list[Change] = []
         with self.db.begin() as conn:
             yield _Write(conn, pending)
-        for change in pending:
+        if pending:
             for listener in self.listeners:
-                listener.changed(change)
+                listener.apply_changes(pending)
 
 
 class _Write:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -13,7 +14,8 @@ from consentgate.errors import Conflict, InvalidInput, NotFound
 from consentgate.services.base import ChangeKind, Service, new_id
 from consentgate.store import people as people_rows
 
-_HANDLE = re.compile(r"^[a-z0-9_.-]{2,64}$")
+#: What a handle may be: 2-64 characters of a-z, 0-9, '_', '.', '-'.
+HANDLE_PATTERN = re.compile(r"^[a-z0-9_.-]{2,64}$")
 _hasher = PasswordHasher()
 
 
@@ -37,7 +39,7 @@ class PeopleService(Service):
         city: str | None = None,
         birth_year: int | None = None,
     ) -> Person:
-        if not _HANDLE.match(handle):
+        if not HANDLE_PATTERN.match(handle):
             raise InvalidInput(
                 f"handle {handle!r} must be 2-64 characters of a-z, 0-9, '_', '.', '-'"
             )
@@ -115,11 +117,13 @@ class PeopleService(Service):
         return updated
 
 
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("not-a-real-password")
 
 
 def _hasher_dummy_verify() -> None:
     # Spend the same time on an unknown handle as on a wrong password, so login timing does not
-    # tell which handles exist.
+    # tell which handles exist. (Hashed on first use, not at import: every CLI command imports this.)
     with contextlib.suppress(VerificationError):
-        _hasher.verify(_DUMMY_HASH, "wrong-password")
+        _hasher.verify(_dummy_hash(), "wrong-password")

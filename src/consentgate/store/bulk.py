@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import BigInteger, Connection, Integer, Table, func, select, text
 
 from consentgate.store.tables import metadata, people
 from consentgate.store.types import NameSet, UTCDateTime
@@ -59,12 +59,35 @@ def insert_rows(conn: Connection, table: str, rows: Sequence[dict[str, Any]]) ->
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
             for value in values:
                 copy.write_row(value)
+        _advance_sequence(conn, metadata.tables[table], names)
     else:
         marks = ", ".join("?" for _ in names)
         conn.exec_driver_sql(
             f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({marks})',  # noqa: S608 - names come from the schema, values are bound
             values,
         )
+
+
+def _advance_sequence(conn: Connection, table: Table, names: list[str]) -> None:
+    """After rows with explicit ids, move PostgreSQL's id sequence past them (SQLite needs nothing:
+    it always continues after the largest rowid)."""
+    key = [
+        c for c in table.primary_key.columns if c.autoincrement is True or c.autoincrement == "auto"
+    ]
+    if (
+        len(table.primary_key.columns) != 1
+        or not key
+        or key[0].name not in names
+        or not isinstance(key[0].type, (BigInteger, Integer))
+    ):
+        return
+    column = key[0].name
+    conn.execute(
+        text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column}'), "  # noqa: S608 - names come from the schema
+            f'(SELECT MAX("{column}") FROM "{table.name}"))'
+        )
+    )
 
 
 def is_empty(conn: Connection) -> bool:

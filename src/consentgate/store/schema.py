@@ -5,6 +5,8 @@ Import this (not ``tables``) wherever the complete schema matters: migrations, t
 
 from __future__ import annotations
 
+import consentgate.store.history
+import consentgate.store.log  # noqa: F401 - importing registers the module's tables
 from consentgate.store.tables import metadata
 
 __all__ = ["metadata"]

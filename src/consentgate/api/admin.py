@@ -1,0 +1,341 @@
+"""The admin API under ``/admin/``: what the platform's privacy team does, as JSON.
+
+Every route needs the admin bearer token (``Authorization: Bearer <token>``), compared in constant
+time. The token comes from ``CONSENTGATE_ADMIN_TOKEN``; production mode refuses to serve the admin
+API without one. In development mode an unset token is generated once into
+``<data_dir>/admin-token`` (mode 0600) and its location logged, so there is never a default
+password. The token is checked before the body is read, so an unauthenticated caller learns nothing
+from validation errors.
+
+Bodies are strict JSON (see :mod:`consentgate.api.admin_models`) of at most 64 KiB; the JSON Lines
+import at ``POST /admin/import`` takes up to 16 MiB. Every error is an RFC 9457 problem body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from consentgate.api.admin_models import (
+    AgreementIn,
+    AgreementOut,
+    ClientIn,
+    ClientOut,
+    ImportOut,
+    IssuedClientOut,
+    ObligationOut,
+    PartnerIn,
+    PartnerOut,
+    PersonIn,
+    PersonOut,
+    PurposeIn,
+    PurposeOut,
+    StatusChangeIn,
+)
+from consentgate.api.limits import JSON_BODY_LIMIT, limited_route
+from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
+from consentgate.config import Settings
+from consentgate.domain import PartnerStatus
+from consentgate.errors import ConfigError, InvalidInput
+from consentgate.services.imports import ImportService
+from consentgate.services.wiring import Services
+
+log = logging.getLogger("consentgate.api.admin")
+
+#: The largest JSON Lines import one request may carry.
+IMPORT_BODY_LIMIT = 16 * 1024 * 1024
+TOKEN_FILE = "admin-token"  # noqa: S105 - a file name, not a secret
+
+#: Every admin route documents these problems besides the common ones.
+ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    401: {"model": Problem, "description": "No or wrong admin token", "content": {MEDIA_TYPE: {}}},
+    413: {"model": Problem, "description": "The body is too large", "content": {MEDIA_TYPE: {}}},
+}
+
+
+def resolve_admin_token(settings: Settings) -> str:
+    """The admin token: configured, or (development only) generated once into ``data_dir``.
+
+    Raises :class:`ConfigError` in production mode without ``CONSENTGATE_ADMIN_TOKEN``.
+    """
+    if settings.admin_token:
+        return settings.admin_token
+    if settings.mode == "production":
+        raise ConfigError("CONSENTGATE_ADMIN_TOKEN is required in production mode")
+    path = Path(settings.data_dir) / TOKEN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        token = path.read_text(encoding="utf-8").strip()
+        if not token:
+            raise ConfigError(f"the admin token file {path} is empty; delete it") from None
+        return token
+    token = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(token + "\n")
+    log.warning("no CONSENTGATE_ADMIN_TOKEN set: generated an admin token into %s", path)
+    return token
+
+
+def _expected_token(app: FastAPI) -> str:
+    token = getattr(app.state, "admin_token", None)
+    if not isinstance(token, str):
+        token = resolve_admin_token(app.state.settings)
+        app.state.admin_token = token
+    return token
+
+
+def _unauthorized() -> Response:
+    return problem_response(
+        401,
+        "unauthenticated",
+        "the admin API needs a valid admin bearer token",
+        headers={"WWW-Authenticate": 'Bearer realm="consentgate-admin"'},
+    )
+
+
+def admin_guard(request: Request) -> Response | None:
+    """A problem response unless the request carries the admin token (checked in constant time)."""
+    try:
+        expected = _expected_token(request.app)
+    except ConfigError as err:
+        log.error("admin API refused: %s", err.message)
+        return problem_response(503, "unavailable", "the admin API is not configured")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # Compare digests of equal length, so the time taken tells nothing about the token's length.
+    given_digest = hashlib.sha256(given.strip().encode()).digest()
+    expected_digest = hashlib.sha256(expected.encode()).digest()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, expected_digest):
+        return _unauthorized()
+    return None
+
+
+def _guarded(route: type[APIRoute]) -> type[APIRoute]:
+    class GuardedRoute(route):  # type: ignore[valid-type, misc]  # a class made by limited_route
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def guarded(request: Request) -> Response:
+                refused = admin_guard(request)
+                return refused if refused is not None else await handler(request)
+
+            return guarded
+
+    return GuardedRoute
+
+
+@asynccontextmanager
+async def _resolve_token_at_start(app: FastAPI) -> AsyncIterator[None]:
+    """Generate (development) or check the token when the app starts, so its location is logged
+    then and not at the first admin request. A missing production token keeps the admin API
+    closed (503) instead of stopping the partner-facing API."""
+    try:
+        _expected_token(app)
+    except ConfigError as err:
+        log.error("the admin API stays closed: %s", err.message)
+    yield
+
+
+# Declared for OpenAPI (the security scheme); the route class above does the actual check.
+_bearer = HTTPBearer(auto_error=False, scheme_name="admin", description="The admin token")
+_docs = [Depends(_bearer)]
+router = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    responses=ADMIN_RESPONSES,
+    dependencies=_docs,
+    route_class=_guarded(limited_route(JSON_BODY_LIMIT)),
+    lifespan=_resolve_token_at_start,
+)
+# Included into ``router`` below, which adds the prefix, the tags, the responses and the scheme.
+import_router = APIRouter(route_class=_guarded(limited_route(IMPORT_BODY_LIMIT)))
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+
+
+# --- partners ---------------------------------------------------------------------------------------
+@router.post("/partners", status_code=201)
+def create_partner(body: PartnerIn, services: ServicesDep) -> PartnerOut:
+    """Register a partner (active, with no agreement yet)."""
+    return PartnerOut.of(services.partners.register_partner(body.id, body.name, body.kind))
+
+
+@router.get("/partners")
+def list_partners(services: ServicesDep) -> list[PartnerOut]:
+    """Every partner with its status."""
+    return [PartnerOut.of(p) for p in services.partners.list_partners()]
+
+
+@router.get("/partners/{partner_id}")
+def get_partner(partner_id: str, services: ServicesDep) -> PartnerOut:
+    """One partner with its status."""
+    return PartnerOut.of(services.partners.get_partner(partner_id))
+
+
+def _set_status(
+    services: Services, partner_id: str, status: PartnerStatus, reason: str
+) -> PartnerOut:
+    return PartnerOut.of(services.partners.set_status(partner_id, status, reason))
+
+
+@router.post("/partners/{partner_id}/suspend")
+def suspend_partner(partner_id: str, body: StatusChangeIn, services: ServicesDep) -> PartnerOut:
+    """Suspend: every grant is revoked at once and deletion obligations are opened."""
+    return _set_status(services, partner_id, PartnerStatus.SUSPENDED, body.reason)
+
+
+@router.post("/partners/{partner_id}/terminate")
+def terminate_partner(partner_id: str, body: StatusChangeIn, services: ServicesDep) -> PartnerOut:
+    """Terminate for good: like suspension, and it cannot be undone."""
+    return _set_status(services, partner_id, PartnerStatus.TERMINATED, body.reason)
+
+
+@router.post("/partners/{partner_id}/reinstate")
+def reinstate_partner(partner_id: str, body: StatusChangeIn, services: ServicesDep) -> PartnerOut:
+    """Make a suspended partner active again (revoked grants stay revoked)."""
+    return _set_status(services, partner_id, PartnerStatus.ACTIVE, body.reason)
+
+
+@router.get("/partners/{partner_id}/obligations")
+def partner_obligations(partner_id: str, services: ServicesDep) -> list[ObligationOut]:
+    """Every deletion obligation of one partner, open and confirmed."""
+    services.partners.get_partner(partner_id)
+    return [ObligationOut.of(o) for o in services.grants.obligations_of_partner(partner_id)]
+
+
+@router.get("/obligations/overdue")
+def overdue_obligations(services: ServicesDep) -> list[ObligationOut]:
+    """Deletion obligations past their due date and not confirmed: findings for auditors."""
+    return [ObligationOut.of(o) for o in services.grants.overdue_obligations()]
+
+
+# --- agreements and purposes --------------------------------------------------------------------------
+@router.post("/partners/{partner_id}/agreements", status_code=201)
+def sign_agreement(partner_id: str, body: AgreementIn, services: ServicesDep) -> AgreementOut:
+    """Sign the partner's next agreement version; earlier versions stay as they were."""
+    agreement = services.partners.sign_agreement(
+        partner_id,
+        body.domain_capabilities(),
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        retention_days=body.retention_days,
+    )
+    return AgreementOut.of(agreement)
+
+
+@router.get("/partners/{partner_id}/agreements")
+def list_agreements(partner_id: str, services: ServicesDep) -> list[AgreementOut]:
+    """Every agreement version of the partner, oldest first."""
+    return [AgreementOut.of(a) for a in services.partners.agreements_of(partner_id)]
+
+
+@router.get("/agreements/{agreement_id}")
+def get_agreement(agreement_id: str, services: ServicesDep) -> AgreementOut:
+    """One agreement version with its capabilities."""
+    return AgreementOut.of(services.partners.get_agreement(agreement_id))
+
+
+@router.post("/agreements/{agreement_id}/end")
+def end_agreement(agreement_id: str, services: ServicesDep) -> AgreementOut:
+    """End an agreement now: its grants are revoked and deletion obligations opened."""
+    return AgreementOut.of(services.partners.end_agreement(agreement_id))
+
+
+@router.post("/purposes", status_code=201)
+def create_purpose(body: PurposeIn, services: ServicesDep) -> PurposeOut:
+    """Register a purpose people will read on the consent screen."""
+    purpose = services.partners.register_purpose(body.id, body.description, body.data_use)
+    return PurposeOut.of(purpose)
+
+
+@router.get("/purposes")
+def list_purposes(services: ServicesDep) -> list[PurposeOut]:
+    """Every registered purpose."""
+    return [PurposeOut.of(p) for p in services.partners.list_purposes()]
+
+
+# --- OAuth clients ------------------------------------------------------------------------------------
+@router.post("/partners/{partner_id}/clients", status_code=201)
+def create_client(partner_id: str, body: ClientIn, services: ServicesDep) -> IssuedClientOut:
+    """Create an OAuth client. The secret is in this response only; store it now."""
+    issued = services.clients.create_client(partner_id, body.name, list(body.redirect_uris))
+    return IssuedClientOut.issued(issued)
+
+
+@router.get("/clients/{client_id}")
+def get_client(client_id: str, services: ServicesDep) -> ClientOut:
+    """One OAuth client (never its secret)."""
+    return ClientOut.of(services.clients.get_client(client_id))
+
+
+@router.post("/clients/{client_id}/rotate-secret")
+def rotate_client_secret(client_id: str, services: ServicesDep) -> IssuedClientOut:
+    """A new secret, shown once; the old one stops working at once."""
+    return IssuedClientOut.issued(services.clients.rotate_secret(client_id))
+
+
+# --- people and reference data ------------------------------------------------------------------------
+@router.post("/people", status_code=201)
+def create_person(body: PersonIn, services: ServicesDep) -> PersonOut:
+    """Register a person of the built-in data source (every sharing switch off)."""
+    person = services.people.register_person(
+        body.handle,
+        body.display_name,
+        password=body.password,
+        person_id=body.id,
+        city=body.city,
+        birth_year=body.birth_year,
+    )
+    return PersonOut.of(person)
+
+
+@router.get("/people/{person_id}")
+def get_person(person_id: str, services: ServicesDep) -> PersonOut:
+    """One person of the built-in data source."""
+    return PersonOut.of(services.people.get_person(person_id))
+
+
+_JSONL_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "One JSON object per line, each with a 'type': person, contact, "
+        "friendship, thread, message or event.",
+        "content": {"application/jsonl": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@import_router.post("/import", openapi_extra=_JSONL_BODY)
+async def import_reference_data(request: Request, services: ServicesDep) -> ImportOut:
+    """Import reference data from JSON Lines: all of it, or (on any bad line) none of it."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")  # a byte order mark some editors add is not data
+    except UnicodeDecodeError:
+        raise InvalidInput("the import must be UTF-8 text") from None
+    importer = ImportService(services.db, services.clock, services.listeners)
+    report = await run_in_threadpool(importer.import_jsonl, text)
+    return ImportOut(counts=report.counts, total=report.total)
+
+
+router.include_router(import_router)

@@ -1,0 +1,151 @@
+"""Deletion obligations, as the partner sees them, under ``/v1/partner/deletions``.
+
+* ``GET /v1/partner/deletions[?state=open|all]`` — the calling partner's obligations (open ones by
+  default): which person's data of which category to delete, and by when.
+* ``POST /v1/partner/deletions/{id}/confirm`` — the partner confirms it deleted that data.
+
+The partner authenticates with its OAuth client credentials (HTTP Basic ``client_id:secret``,
+RFC 6749 §2.3.1), so a suspended or terminated partner can still see and confirm what it owes.
+
+After a confirmation is committed, the app's ``deletion_confirmed`` hook (``app.state``, see
+:class:`DeletionConfirmedHook`) runs; the transparency log appends the confirmation there. If it
+returns a log index, the response carries it (``Log-Index`` header and ``log_index`` field).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal, Protocol
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from consentgate.api.admin_models import ObligationOut
+from consentgate.api.limits import limited_route
+from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
+from consentgate.domain import DeletionObligation
+from consentgate.services.wiring import Services
+from consentgate.store.clients import ClientRow
+
+#: Confirmations carry no body; anything more than a little is refused.
+_BODY_LIMIT = 1024
+_REALM = 'Basic realm="consentgate-partner", charset="UTF-8"'
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    401: {
+        "model": Problem,
+        "description": "No or wrong client credentials",
+        "content": {MEDIA_TYPE: {}},
+    },
+    403: {
+        "model": Problem,
+        "description": "The obligation belongs to another partner",
+        "content": {MEDIA_TYPE: {}},
+    },
+}
+
+
+class DeletionConfirmedHook(Protocol):
+    """Runs after a confirmation is committed; returns the log index of its entry, if any."""
+
+    def __call__(self, obligation: DeletionObligation, client: ClientRow) -> int | None: ...
+
+
+class Unauthorized(Exception):
+    """Client authentication failed; rendered as a 401 problem with a ``WWW-Authenticate``."""
+
+
+class ConfirmedOut(BaseModel):
+    obligation: ObligationOut
+    log_index: int | None = None
+
+
+def _credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep or not client_id or not secret:
+        return None
+    # RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+    return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+
+
+def authenticated_client(request: Request) -> ClientRow:
+    """The OAuth client whose HTTP Basic credentials the request carries, or 401."""
+    services: Services = request.app.state.services
+    pair = _credentials(request.headers.get("authorization", ""))
+    client = services.clients.authenticate(*pair) if pair else None
+    if client is None:
+        raise Unauthorized
+    return client
+
+
+def _route_class() -> type[APIRoute]:
+    base = limited_route(_BODY_LIMIT)
+
+    class PartnerRoute(base):  # type: ignore[valid-type, misc]  # a class made by limited_route
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def handle(request: Request) -> Response:
+                try:
+                    response: Response = await handler(request)
+                except Unauthorized:
+                    return problem_response(
+                        401,
+                        "unauthenticated",
+                        "authenticate with the partner's OAuth client id and secret (HTTP Basic)",
+                        headers={"WWW-Authenticate": _REALM},
+                    )
+                return response
+
+            return handle
+
+    return PartnerRoute
+
+
+router = APIRouter(
+    prefix="/v1/partner/deletions",
+    tags=["partner"],
+    responses=RESPONSES,
+    route_class=_route_class(),
+)
+ClientDep = Annotated[ClientRow, Depends(authenticated_client)]
+
+
+@router.get("")
+def list_deletions(
+    request: Request,
+    client: ClientDep,
+    state: Annotated[
+        Literal["open", "all"], Query(description="open (the default) or all obligations")
+    ] = "open",
+) -> list[ObligationOut]:
+    """The calling partner's deletion obligations, each with the person, category and due date."""
+    services: Services = request.app.state.services
+    found = services.grants.obligations_of_partner(client.partner_id, open_only=state == "open")
+    return [ObligationOut.of(o) for o in found]
+
+
+@router.post("/{obligation_id}/confirm")
+def confirm_deletion(
+    obligation_id: str, request: Request, response: Response, client: ClientDep
+) -> ConfirmedOut:
+    """Confirm the data of this obligation is deleted. Confirming twice is a 409."""
+    services: Services = request.app.state.services
+    confirmed = services.grants.confirm_deletion(obligation_id, partner_id=client.partner_id)
+    hook: DeletionConfirmedHook | None = getattr(request.app.state, "deletion_confirmed", None)
+    index = hook(confirmed, client) if hook is not None else None
+    if index is not None:
+        response.headers["Log-Index"] = str(index)
+    return ConfirmedOut(obligation=ObligationOut.of(confirmed), log_index=index)

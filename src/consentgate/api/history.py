@@ -1,0 +1,79 @@
+"""A person's access history: every logged access to their data, each with its log index.
+
+Includes accesses made through someone else's grant that included or filtered them (a friend's
+list, a shared thread), so nobody learns of those only from a leak. Each entry names the log index
+whose leaf proves it (``/log/proof/inclusion?index=…``) and the person's own reference, the keyed
+hash that stands for them in the log's access entries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from consentgate.api.account import PersonId
+from consentgate.api.problems import PROBLEM_RESPONSES
+from consentgate.services.wiring import Services
+from consentgate.store.history import history_of
+
+router = APIRouter(prefix="/v1/me", tags=["people"])
+
+MAX_PAGE = 200
+
+
+class Access(BaseModel):
+    log_index: int = Field(description="The log entry recording this access")
+    at: datetime
+    partner: str
+    category: str
+    action: str
+    purpose: str
+    decision: str = Field(description="allow or deny")
+    role: str = Field(
+        description="subject: your own data; included / filtered: your part of someone else's data"
+    )
+
+
+class History(BaseModel):
+    person_reference: str = Field(
+        description="The keyed hash that stands for you in access entries"
+    )
+    accesses: list[Access]
+    next_before: int | None = Field(
+        description="Pass as `before` for older entries; null at the end"
+    )
+
+
+@router.get("/history", response_model=History, responses=PROBLEM_RESPONSES)
+def my_history(
+    person_id: PersonId,
+    request: Request,
+    before: Annotated[
+        int | None, Query(ge=0, description="Only entries below this log index")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> History:
+    """Who accessed your data, when, for what, and what was decided — newest first."""
+    services: Services = request.app.state.services
+    with services.db.read() as conn:
+        rows = history_of(conn, person_id, before=before, limit=limit)
+    return History(
+        person_reference=services.person_ref(person_id),
+        accesses=[
+            Access(
+                log_index=r.log_index,
+                at=r.at,
+                partner=r.partner_id,
+                category=r.category,
+                action=r.action,
+                purpose=r.purpose,
+                decision=r.decision,
+                role=r.role,
+            )
+            for r in rows
+        ],
+        next_before=rows[-1].log_index if len(rows) == limit else None,
+    )

@@ -1,0 +1,223 @@
+"""OAuth 2.0 endpoints: metadata, authorization, token, introspection and revocation.
+
+These answer in their RFCs' own formats, not RFC 9457 problems: errors are
+``{"error": …, "error_description": …}`` (RFC 6749 §5.2), or a redirect back to the client with
+``error`` in the query once the client and its redirect URI are known (RFC 6749 §4.1.2.1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749 import OAuth2Error
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from consentgate.api.limits import limited_route
+from consentgate.api.problems import Problem
+from consentgate.domain import Action, Category
+from consentgate.errors import InvalidInput
+from consentgate.oauth.details import DETAILS_TYPE
+from consentgate.oauth.grants import CLIENT_AUTH_METHODS, error_text
+from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request, capture
+from consentgate.oauth.server import GRANT_TYPES, authorization_server
+from consentgate.web import consent
+
+#: An OAuth request is a few hundred bytes; a form body above this is refused (413).
+FORM_BODY_LIMIT = 16 * 1024
+
+router = APIRouter(tags=["oauth"], route_class=limited_route(FORM_BODY_LIMIT))
+
+
+class OAuthErrorBody(BaseModel):
+    """RFC 6749 §5.2 error response."""
+
+    error: str = Field(description="invalid_request, invalid_client, invalid_grant, …")
+    error_description: str | None = None
+
+
+class TokenBody(BaseModel):
+    """RFC 6749 §5.1 token response, with the granted RFC 9396 authorization details (§7)."""
+
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the RFC 6750 token type, not a secret
+    expires_in: int
+    refresh_token: str | None = None
+    scope: str | None = None
+    authorization_details: list[dict[str, Any]]
+
+
+class IntrospectionBody(BaseModel):
+    """RFC 7662 §2.2 introspection response; only ``active`` when the token is not active."""
+
+    active: bool
+    client_id: str | None = None
+    scope: str | None = None
+    sub: str | None = None
+    exp: int | None = None
+    iat: int | None = None
+    token_type: str | None = None
+    grant_id: str | None = None
+    authorization_details: list[dict[str, Any]] | None = None
+
+
+class ServerMetadata(BaseModel):
+    """RFC 8414 §2 authorization server metadata."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    introspection_endpoint: str
+    revocation_endpoint: str
+    response_types_supported: list[str]
+    response_modes_supported: list[str]
+    grant_types_supported: list[str]
+    token_endpoint_auth_methods_supported: list[str]
+    introspection_endpoint_auth_methods_supported: list[str]
+    revocation_endpoint_auth_methods_supported: list[str]
+    code_challenge_methods_supported: list[str]
+    authorization_details_types_supported: list[str]
+    scopes_supported: list[str]
+    service_documentation: str
+
+
+_OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": OAuthErrorBody, "description": "RFC 6749 §5.2 error"},
+    401: {"model": OAuthErrorBody, "description": "Client authentication failed"},
+    413: {"description": "The form body is too large"},
+}
+_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+    }
+}
+
+
+def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": error_text(description)},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _captured(request: Request) -> CapturedRequest | JSONResponse:
+    try:
+        return await capture(request)
+    except InvalidInput as err:
+        return _oauth_error(400, "invalid_request", err.message)
+
+
+def _oauth_request(captured: CapturedRequest) -> ConsentgateOAuth2Request | Response:
+    try:
+        return ConsentgateOAuth2Request(captured, from_query=False)
+    except OAuth2Error as err:  # e.g. insecure_transport: plain HTTP to a non-loopback host
+        return _oauth_error(400, str(err.error), str(err.description))
+
+
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    response_model=ServerMetadata,
+    # The document takes no input, so the only client error is using another method.
+    responses={405: {"model": Problem, "description": "Only GET is allowed"}},
+)
+def metadata(request: Request) -> ServerMetadata:
+    """Authorization server metadata (RFC 8414 §3)."""
+    base = str(request.base_url).rstrip("/")
+    methods = list(CLIENT_AUTH_METHODS)
+    return ServerMetadata(
+        issuer=base,
+        authorization_endpoint=f"{base}/oauth/authorize",
+        token_endpoint=f"{base}/oauth/token",
+        introspection_endpoint=f"{base}/oauth/introspect",
+        revocation_endpoint=f"{base}/oauth/revoke",
+        response_types_supported=["code"],
+        response_modes_supported=["query"],
+        grant_types_supported=sorted(GRANT_TYPES),
+        token_endpoint_auth_methods_supported=methods,
+        introspection_endpoint_auth_methods_supported=methods,
+        revocation_endpoint_auth_methods_supported=methods,
+        code_challenge_methods_supported=["S256"],
+        authorization_details_types_supported=[DETAILS_TYPE],
+        scopes_supported=[f"{c.value}.{a.value}" for c in Category for a in Action],
+        service_documentation=f"{base}/docs",
+    )
+
+
+@router.get("/oauth/authorize", response_class=HTMLResponse, responses=_OAUTH_ERRORS)
+async def authorize(request: Request) -> Response:
+    """Authorization endpoint (RFC 6749 §4.1.1): sign-in, then the consent screen.
+
+    Requires ``response_type=code``, ``client_id``, an exactly registered ``redirect_uri``,
+    ``code_challenge`` with ``code_challenge_method=S256`` (RFC 7636), and either
+    ``authorization_details`` of type ``consentgate_access`` (RFC 9396) or ``scope`` with ``purpose``.
+    """
+    captured = await _captured(request)
+    if isinstance(captured, Response):
+        return captured
+    response: Response = await run_in_threadpool(consent.authorize_page, request, captured)
+    return response
+
+
+@router.post("/oauth/authorize", response_class=HTMLResponse, include_in_schema=False)
+async def authorize_decision(request: Request) -> Response:
+    """The consent form's Allow / Deny (same query as the GET, plus the CSRF token)."""
+    captured = await _captured(request)
+    if isinstance(captured, Response):
+        return captured
+    response: Response = await run_in_threadpool(consent.authorize_decision, request, captured)
+    return response
+
+
+@router.post(
+    "/oauth/token",
+    response_model=TokenBody,
+    responses=_OAUTH_ERRORS,
+    openapi_extra=_FORM,
+)
+async def token(request: Request) -> Response:
+    """Token endpoint (RFC 6749 §3.2): ``authorization_code`` with ``code_verifier``, or ``refresh_token``."""
+    captured = await _captured(request)
+    if isinstance(captured, Response):
+        return captured
+    oauth_request = _oauth_request(captured)
+    if isinstance(oauth_request, Response):
+        return oauth_request
+    server = authorization_server(request)
+    response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
+    return response
+
+
+async def _endpoint(request: Request, name: str) -> Response:
+    captured = await _captured(request)
+    if isinstance(captured, Response):
+        return captured
+    oauth_request = _oauth_request(captured)
+    if isinstance(oauth_request, Response):
+        return oauth_request
+    server = authorization_server(request)
+    response: Response = await run_in_threadpool(
+        server.create_endpoint_response, name, oauth_request
+    )
+    return response
+
+
+@router.post(
+    "/oauth/introspect",
+    response_model=IntrospectionBody,
+    responses=_OAUTH_ERRORS,
+    openapi_extra=_FORM,
+)
+async def introspect(request: Request) -> Response:
+    """Token introspection (RFC 7662 §2): a client learns whether its own token is active."""
+    return await _endpoint(request, "introspection")
+
+
+@router.post("/oauth/revoke", responses=_OAUTH_ERRORS, openapi_extra=_FORM)
+async def revoke(request: Request) -> Response:
+    """Token revocation (RFC 7009 §2): revokes the token and every token of its family."""
+    return await _endpoint(request, "revocation")

@@ -1,0 +1,185 @@
+"""``consentgate log``: print the verifier key, verify a whole log.
+
+``verify`` reads the log over HTTP (``--url``, the log prefix such as ``https://host/log``) or
+straight from a database (``--database``), re-derives every tile and the root, checks the signature
+and that the log did not go back on the checkpoint it saw last time (kept per origin in
+``<data_dir>/log-verify-state.json``), and names the first bad index when anything is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from consentgate.config import Settings, load_settings
+from consentgate.errors import ConfigError, Error, InvalidInput, Unavailable
+from consentgate.ledger.keys import load_signer, signer_from_settings
+from consentgate.ledger.logstore import LogReader
+from consentgate.ledger.note import Checkpoint, NoteVerifier
+from consentgate.ledger.tiles import TileId
+from consentgate.ledger.verify import UnsignedEntries, verify_log
+from consentgate.store.db import Database
+from consentgate.store.log import SqlLogStore
+
+app = typer.Typer(help="The transparency log: verifier key and verification.", no_args_is_help=True)
+
+STATE_FILE = "log-verify-state.json"
+#: How long to wait for pending entries to be signed before calling them unsigned.
+_PENDING_GRACE_SECONDS = 3.0
+
+
+class HttpLogSource:
+    """Reads a log over HTTP from its prefix URL (C2SP tlog-tiles paths)."""
+
+    def __init__(self, url: str, client: httpx.Client | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.client = client or httpx.Client(timeout=30.0)
+
+    def _get(self, path: str) -> bytes:
+        try:
+            response = self.client.get(f"{self.url}/{path}")
+        except httpx.HTTPError as err:
+            raise Unavailable(f"cannot fetch {self.url}/{path}: {err}") from None
+        if response.status_code != 200:
+            raise Unavailable(f"{self.url}/{path} answered {response.status_code}")
+        return response.content
+
+    def checkpoint_note(self) -> bytes:
+        return self._get("checkpoint")
+
+    def tile(self, tile: TileId) -> bytes:
+        return self._get(tile.path())
+
+    def first_unsigned(self, size: int) -> int | None:
+        return None  # a client cannot see entries that are not published yet
+
+
+class DatabaseLogSource:
+    """Reads a log straight from its database, as an auditor with database access would."""
+
+    def __init__(self, url: str) -> None:
+        self.store = SqlLogStore(Database.connect(url))
+        self.reader = LogReader(self.store, cache_tiles=0)
+
+    def checkpoint_note(self) -> bytes:
+        return self.reader.checkpoint().note
+
+    def tile(self, tile: TileId) -> bytes:
+        return self.reader.tile(tile)
+
+    def first_unsigned(self, size: int) -> int | None:
+        top = self.store.committed_size()
+        if top <= size:
+            return None
+        return self.store.entries(size, top)[0][0]
+
+
+def _load_state(path: Path) -> dict[str, dict[str, object]]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"the verify state file {path} is unreadable: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"the verify state file {path} is not a JSON object")
+    return data
+
+
+def _previous(state: dict[str, dict[str, object]], origin: str) -> Checkpoint | None:
+    seen = state.get(origin)
+    if not seen:
+        return None
+    try:
+        root = base64.b64decode(str(seen["root"]), validate=True)
+        return Checkpoint(origin, int(str(seen["size"])), root)
+    except (KeyError, ValueError) as err:
+        raise ConfigError(f"the verify state for {origin} is corrupt: {err}") from None
+
+
+def _verifier(settings: Settings, vkey: str | None) -> NoteVerifier:
+    if vkey is not None:
+        return NoteVerifier.parse(vkey)
+    if not settings.key_file.exists():
+        raise InvalidInput("give --vkey (the log's verifier key); no local log key was found")
+    return load_signer(settings.key_file, settings.origin, create=False).verifier
+
+
+@app.command()
+def vkey() -> None:
+    """Print the log's note verifier key (<name>+<hex key id>+<base64 key>)."""
+    settings = load_settings()
+    signer = signer_from_settings(
+        settings.key_file, settings.origin, configured=settings.log_key_file is not None
+    )
+    print(signer.verifier.encode())
+
+
+@app.command()
+def verify(
+    url: Annotated[
+        str | None, typer.Option(help="The log's URL prefix, e.g. https://host/log.")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Read the log from this database URL.")
+    ] = None,
+    vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key.")] = None,
+    state_file: Annotated[
+        Path | None, typer.Option(help="Where to keep the last checkpoint seen.")
+    ] = None,
+) -> None:
+    """Re-derive every tile and the root, check the signature and consistency; name the first
+    bad index. Exits non-zero on any failure."""
+    settings = load_settings()
+    if (url is None) == (database is None):
+        raise InvalidInput("give exactly one of --url and --database")
+    verifier = _verifier(settings, vkey)
+    state_path = state_file or settings.data_dir / STATE_FILE
+    state = _load_state(state_path)
+    previous = _previous(state, verifier.name)
+    source: HttpLogSource | DatabaseLogSource = (
+        HttpLogSource(url) if url is not None else DatabaseLogSource(str(database))
+    )
+    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("verify", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            checkpoint = verify_log(source, verifier, previous, progress)
+        except UnsignedEntries:
+            # Entries may be committed but not yet signed; the sequencer signs them within
+            # about a second. Only entries that stay unsigned are a finding.
+            time.sleep(_PENDING_GRACE_SECONDS)
+            checkpoint = verify_log(source, verifier, previous, progress)
+    state[checkpoint.origin] = {
+        "size": checkpoint.size,
+        "root": base64.b64encode(checkpoint.root).decode(),
+    }
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    state_path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    root = base64.b64encode(checkpoint.root).decode()
+    print(f"ok: {checkpoint.origin} verified, {checkpoint.size} entries, root {root}")
+
+
+def main() -> None:
+    """Run ``log`` on its own (``python -m consentgate.cli.log``): one-line errors, exit 1."""
+    try:
+        app(standalone_mode=True)
+    except Error as err:
+        print(f"consentgate log: error: {err.message}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+"""The sequencer: durable appends with group commit, then integration and signed checkpoints.
+
+* **Group commit.** :meth:`Sequencer.append` queues an entry and blocks until the transaction that
+  stores it has committed; only then is its index returned. One writer thread drains the queue
+  into batches of at most ``batch_max`` entries, waiting at most ``batch_wait`` seconds for a batch
+  to fill, so concurrent callers share one commit.
+* **Integration.** At most every ``checkpoint_interval`` seconds, when there are new entries, a
+  second thread adds the new leaf hashes to the tiles (C2SP tlog-tiles) and signs a checkpoint
+  (C2SP tlog-checkpoint) over the new root; tiles and checkpoint are written in one transaction.
+* **One history.** Before signing, the new tree is checked against the last signed checkpoint:
+  its root at the old size must be the old root (RFC 9162 §2.1.4 consistency). If not, nothing is
+  signed and :class:`IntegrityError` is raised (and logged), and appends keep failing closed.
+* The leaf hashes integrated are the ones this process committed, never rows found in the
+  database, so a row written behind the sequencer's back cannot be signed: its index collides
+  with the next append, which then fails.
+
+A store failure fails the waiting appends with :class:`Unavailable`; nothing is acknowledged that
+was not committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from datetime import UTC, datetime
+
+from consentgate.errors import Conflict, Error, IntegrityError, InvalidInput, Unavailable
+from consentgate.ledger import tree
+from consentgate.ledger.entries import MAX_ENTRY_BYTES
+from consentgate.ledger.logstore import LogReader, LogStore, SignedCheckpoint
+from consentgate.ledger.note import Checkpoint, NoteSigner
+from consentgate.ledger.tiles import (
+    StoredTile,
+    TileBuilder,
+    edge_tiles,
+    inner_levels,
+    node_location,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+#: A queued append: the entry, its annotation (or None) and the caller's future.
+_Item = tuple[bytes, object, Future[int]]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Sequencer:
+    """Appends entries durably and keeps signed checkpoints over them. Start with :meth:`start`."""
+
+    def __init__(
+        self,
+        store: LogStore,
+        signer: NoteSigner,
+        *,
+        checkpoint_interval: float = 1.0,
+        batch_max: int = 512,
+        batch_wait: float = 0.002,
+        clock: Clock = _now,
+    ) -> None:
+        if batch_max < 1 or batch_wait < 0 or checkpoint_interval <= 0:
+            raise InvalidInput("batch_max ≥ 1, batch_wait ≥ 0 and checkpoint_interval > 0")
+        self.store = store
+        self.signer = signer
+        self.reader = LogReader(store)
+        self.checkpoint_interval = checkpoint_interval
+        self.batch_max = batch_max
+        self.batch_wait = batch_wait
+        self.clock = clock
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._pending: list[bytes] = []  # leaf hashes committed, not yet integrated
+        self._pending_lock = threading.Lock()
+        self._integrate_lock = threading.Lock()  # one integration at a time
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._failure: Error | None = None
+        self._next = 0
+        self._last_batch = 1
+        self._builder = TileBuilder()
+        self._stale = False
+
+    # --- life cycle -------------------------------------------------------------------------
+    def start(self) -> Sequencer:
+        """Load the state from the store, integrate anything committed but unsigned, and start."""
+        latest = self.store.latest_checkpoint()
+        size = latest.size if latest else 0
+        self._builder = self._load_builder(size)
+        if latest is not None and self._builder.root() != latest.root:
+            raise IntegrityError(f"the stored tiles do not match the signed checkpoint of {size}")
+        self._next = self.store.committed_size()
+        if self._next < size:
+            raise IntegrityError(f"entries {self._next}…{size - 1} of the signed log are missing")
+        self._pending = self.store.leaf_hashes(size, self._next)
+        if self.integrate() is None and latest is None:
+            # A new, empty log still has a signed head (RFC 9162 §2.1.1: the hash of the empty
+            # string), so /log/checkpoint answers from the first start and witnesses can begin.
+            with self._integrate_lock:
+                self._integrate(empty=True)
+        self._threads = [
+            threading.Thread(target=self._write_loop, name="log-writer", daemon=True),
+            threading.Thread(target=self._integrate_loop, name="log-integrator", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish queued appends, integrate them, and stop the threads."""
+        self._queue.put(None)
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+        if self._failure is None:
+            self.integrate()
+
+    def _load_builder(self, size: int) -> TileBuilder:
+        edge = self.reader.read_nodes(tree.range_nodes(0, size)) if size else []
+        partial_ids = edge_tiles(size)
+        stored = self.store.tiles([(t.level, t.index) for t in partial_ids])
+        partial = {}
+        for tile_id in partial_ids:
+            found = stored.get((tile_id.level, tile_id.index))
+            if found is None or found.width < tile_id.width:
+                raise IntegrityError(f"the store lacks hash tile {tile_id.path()}")
+            if inner_levels(found.hashes) != found.inner:
+                raise IntegrityError(f"stored hash tile {tile_id.path()} is not self-consistent")
+            partial[(tile_id.level, tile_id.index)] = found.hashes[: tile_id.width * 32]
+        return TileBuilder(size, edge, partial)
+
+    # --- appends ----------------------------------------------------------------------------
+    def submit(self, data: bytes, annotation: object = None) -> Future[int]:
+        """Queue ``data``; the future resolves to its index once it is committed.
+
+        ``annotation``, if any, is handed to the store with the entry's index and written in the
+        same transaction (see :meth:`LogStore.append`).
+        """
+        if not data or len(data) > MAX_ENTRY_BYTES:
+            raise InvalidInput(f"a log entry is 1 to {MAX_ENTRY_BYTES} bytes")
+        if self._failure is not None:
+            raise self._failure
+        if not self._threads:
+            raise Unavailable("the log sequencer is not running")
+        future: Future[int] = Future()
+        self._queue.put((data, annotation, future))
+        return future
+
+    def append(self, data: bytes, timeout: float | None = 30.0, annotation: object = None) -> int:
+        """Append ``data`` and return its index, after the commit that made it durable."""
+        return self.submit(data, annotation).result(timeout)
+
+    async def append_async(self, data: bytes, timeout: float | None = 30.0) -> int:
+        """:meth:`append` for async code: awaits the commit without holding a thread."""
+        return await asyncio.wait_for(asyncio.wrap_future(self.submit(data)), timeout)
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self.batch_wait
+            stop = False
+            # Wait for more only until the batch is as big as the last one: the callers that
+            # were waiting then are back, and waiting longer would only add latency.
+            target = min(self.batch_max, self._last_batch)
+            while len(batch) < self.batch_max:
+                if len(batch) >= target:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stop = True
+                        break
+                    batch.append(item)
+                    continue
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._last_batch = len(batch)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[_Item]) -> None:
+        if self._failure is not None:
+            for _, _, future in batch:
+                future.set_exception(self._failure)
+            return
+        entries = [data for data, _, _ in batch]
+        hashes = tree.leaf_hashes(entries)
+        first = self._next
+        try:
+            annotations = [(first + i, a) for i, (_, a, _) in enumerate(batch) if a is not None]
+            self.store.append(first, entries, hashes, annotations)
+        except Conflict:
+            self._fail(
+                IntegrityError(
+                    f"log index {first} was written outside the sequencer; refusing to append"
+                )
+            )
+            for _, _, future in batch:
+                future.set_exception(self._failure or Unavailable("the log failed"))
+            return
+        except Error as err:
+            for _, _, future in batch:
+                future.set_exception(err if isinstance(err, Unavailable) else Unavailable(str(err)))
+            return
+        except Exception as err:  # any driver failure must fail the waiters, not hang them
+            log.exception("log append failed")
+            for _, _, future in batch:
+                future.set_exception(Unavailable(f"the log could not store the entry: {err}"))
+            return
+        self._next = first + len(batch)
+        with self._pending_lock:
+            self._pending.extend(hashes)
+        for offset, (_, _, future) in enumerate(batch):
+            future.set_result(first + offset)
+
+    def _fail(self, err: Error) -> None:
+        log.error("the transparency log stopped: %s", err)
+        self._failure = err
+
+    # --- integration ------------------------------------------------------------------------
+    def _integrate_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.checkpoint_interval)
+            if self._stopping.is_set():
+                return
+            try:
+                self.integrate()
+            except IntegrityError:
+                return
+            except Error as err:
+                log.warning("log integration failed, will retry: %s", err)
+
+    def integrate(self) -> SignedCheckpoint | None:
+        """Integrate the committed entries and sign a checkpoint; ``None`` when nothing is new."""
+        with self._integrate_lock:
+            return self._integrate()
+
+    def _integrate(self, *, empty: bool = False) -> SignedCheckpoint | None:
+        with self._pending_lock:
+            new = self._pending
+            self._pending = []
+        if not new and not empty:
+            return None
+        try:
+            previous = self.store.latest_checkpoint()
+            if self._stale:
+                self._builder = self._load_builder(previous.size if previous else 0)
+                self._stale = False
+            self._builder.add(new)
+            tiles = self._builder.flush()
+            size, root = self._builder.size, self._builder.root()
+            candidate = Checkpoint(self.signer.name, size, root)
+            signed = SignedCheckpoint(size, root, self.signer.sign(candidate.text()), self.clock())
+            self._check_consistent(previous, signed, tiles)
+            self.store.integrate(tiles, signed)
+        except IntegrityError as err:
+            self._fail(err)
+            raise
+        except Exception:
+            # Nothing was signed durably: rebuild from the store and retry these leaves later.
+            with self._pending_lock:
+                self._pending = new + self._pending
+            self._stale = True  # reload the tiles from the store on the next try
+            raise
+        return signed
+
+    def _check_consistent(
+        self, previous: SignedCheckpoint | None, new: SignedCheckpoint, tiles: list[StoredTile]
+    ) -> None:
+        """Refuse to sign ``new`` unless an RFC 9162 consistency proof from the last signed
+        checkpoint verifies, with the proof read from the tiles about to be written over the store.
+        """
+        if previous is None:
+            return
+        if new.size < previous.size or (new.size == previous.size and new.root != previous.root):
+            raise IntegrityError(f"refusing to sign size {new.size} after size {previous.size}")
+        if new.size == previous.size or previous.size == 0:
+            return  # every tree extends the empty tree (RFC 9162 §2.1.4 defines no proof from 0)
+        fresh = {(t.level, t.index): t for t in tiles}
+
+        def read(nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+            out = []
+            for level, index in nodes:
+                tl, ti, sub, pos = node_location(level, index)
+                tile = fresh.get((tl, ti))
+                out.append(
+                    tile.node(sub, pos) if tile else self.reader.read_nodes([(level, index)])[0]
+                )
+            return out
+
+        proof = tree.consistency_proof(previous.size, new.size, read)
+        try:
+            tree.verify_consistency(previous.size, new.size, previous.root, new.root, proof)
+        except tree.ProofError as err:
+            raise IntegrityError(
+                f"refusing to sign size {new.size}: not consistent with the checkpoint signed at "
+                f"size {previous.size} ({err})"
+            ) from None
+
+    def checkpoint(self) -> SignedCheckpoint:
+        return self.reader.checkpoint()

@@ -1,0 +1,277 @@
+"""C2SP tlog-tiles: tile paths, entry bundles and building hash tiles from leaves (pure).
+
+From https://c2sp.org/tlog-tiles:
+
+* A tile at level ``L`` and index ``N`` holds up to 256 consecutive hashes of tree level ``8·L``,
+  starting at hash ``256·N``; it is *full* at 256 hashes and *partial* (``.p/<W>``, ``1 ≤ W < 256``)
+  at the log's right edge. Full tiles never change, so they are served as immutable.
+* ``N`` is written as three-digit, zero-padded groups, all but the last prefixed with ``x``:
+  ``1234067`` is ``x001/x234/067``.
+* Entry bundles (``tile/entries/<N>``) hold entries ``256·N`` onwards, each as a big-endian 16-bit
+  length followed by the entry bytes.
+
+Besides the 256 hashes a tile publishes, the store keeps the tile's inner levels (``8·L+1`` …
+``8·L+7``) so an inclusion proof is a few slices, not hundreds of hashes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from consentgate.errors import IntegrityError, InvalidInput
+from consentgate.ledger.tree import HASH_SIZE, CompactRange, node_hash
+
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+#: The highest tile level a C2SP path may name.
+MAX_LEVEL = 63
+
+_GROUP = re.compile(r"(x\d{3}/)*\d{3}")
+_WIDTH = re.compile(r"[1-9]\d{0,2}")
+
+
+@dataclass(frozen=True)
+class TileId:
+    """Which tile: ``level`` (``-1`` for an entry bundle), ``index``, and ``width`` (1…256)."""
+
+    level: int
+    index: int
+    width: int = TILE_WIDTH
+
+    def path(self) -> str:
+        """The path under the log prefix, e.g. ``tile/0/x001/234.p/5`` or ``tile/entries/067``."""
+        level = "entries" if self.level < 0 else str(self.level)
+        suffix = "" if self.width == TILE_WIDTH else f".p/{self.width}"
+        return f"tile/{level}/{encode_index(self.index)}{suffix}"
+
+
+def encode_index(index: int) -> str:
+    """C2SP tlog-tiles index encoding: ``x001/x234/067``."""
+    if index < 0:
+        raise ValueError("a tile index is never negative")
+    digits = str(index)
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    return "/".join([*("x" + g for g in groups[:-1]), groups[-1]])
+
+
+def parse_tile_path(path: str) -> TileId:
+    """Parse ``<L>/<N>[.p/<W>]`` or ``entries/<N>[.p/<W>]`` (the part after ``tile/``).
+
+    Refuses every non-canonical spelling (leading zero groups, ``W`` of 0 or ≥ 256, …), so each
+    tile has exactly one URL and caches cannot be filled with aliases.
+    """
+    level_part, sep, rest = path.partition("/")
+    if not sep:
+        raise InvalidInput("a tile path is tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]")
+    if level_part == "entries":
+        level = -1
+    elif level_part.isdigit() and (level_part == "0" or not level_part.startswith("0")):
+        level = int(level_part)
+        if level > MAX_LEVEL:
+            raise InvalidInput(f"tile levels go up to {MAX_LEVEL}")
+    else:
+        raise InvalidInput(f"not a tile level: {level_part!r}")
+    index_part, dot, width_part = rest.partition(".p/")
+    width = TILE_WIDTH
+    if dot:
+        if not _WIDTH.fullmatch(width_part) or int(width_part) >= TILE_WIDTH:
+            raise InvalidInput("a partial tile width is 1 to 255")
+        width = int(width_part)
+    if not _GROUP.fullmatch(index_part) or index_part.startswith("x000"):
+        raise InvalidInput(f"not a canonical tile index: {index_part!r}")
+    index = int(index_part.replace("x", "").replace("/", ""))
+    return TileId(level, index, width)
+
+
+def encode_bundle(entries: Iterable[bytes]) -> bytes:
+    """An entry bundle: each entry as a big-endian uint16 length and its bytes."""
+    out = bytearray()
+    for entry in entries:
+        if len(entry) > 0xFFFF:
+            raise InvalidInput("an entry in a bundle is at most 65535 bytes")
+        out += len(entry).to_bytes(2, "big") + entry
+    return bytes(out)
+
+
+def decode_bundle(data: bytes) -> list[bytes]:
+    """Split an entry bundle; a truncated bundle is an :class:`IntegrityError`."""
+    entries: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        if pos + 2 > len(data):
+            raise IntegrityError("an entry bundle ends inside a length prefix")
+        size = int.from_bytes(data[pos : pos + 2], "big")
+        if pos + 2 + size > len(data):
+            raise IntegrityError("an entry bundle ends inside an entry")
+        entries.append(data[pos + 2 : pos + 2 + size])
+        pos += 2 + size
+    return entries
+
+
+def inner_levels(hashes: bytes) -> bytes:
+    """The hashes of levels 1…7 inside a tile whose level-0 hashes are ``hashes``, concatenated."""
+    out = bytearray()
+    level = [hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)]
+    for _ in range(1, TILE_HEIGHT):
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        out += b"".join(level)
+    return bytes(out)
+
+
+@dataclass(frozen=True)
+class StoredTile:
+    """A hash tile as the store keeps it: published hashes plus inner levels."""
+
+    level: int
+    index: int
+    hashes: bytes
+    inner: bytes
+
+    @property
+    def width(self) -> int:
+        return len(self.hashes) // HASH_SIZE
+
+    def node(self, sublevel: int, position: int) -> bytes:
+        """The hash at ``sublevel`` (0…7) and ``position`` inside this tile."""
+        width = self.width
+        if not 0 <= sublevel < TILE_HEIGHT or position >= width >> sublevel:
+            raise IntegrityError(
+                f"tile {self.level}/{self.index} (width {width}) lacks node {sublevel}/{position}"
+            )
+        if sublevel == 0:
+            return self.hashes[position * HASH_SIZE : (position + 1) * HASH_SIZE]
+        offset = (_offsets(width)[sublevel] + position) * HASH_SIZE
+        return self.inner[offset : offset + HASH_SIZE]
+
+
+@functools.cache
+def _offsets(width: int) -> tuple[int, ...]:
+    """Where each sublevel starts in a tile's inner levels, in hashes (index 0 unused)."""
+    return (0, *(sum(width >> s for s in range(1, sub)) for sub in range(1, TILE_HEIGHT)))
+
+
+def node_location(level: int, index: int) -> tuple[int, int, int, int]:
+    """Where node ``(level, index)`` lives: ``(tile level, tile index, sublevel, position)``."""
+    tile_level, sublevel = divmod(level, TILE_HEIGHT)
+    per_tile = TILE_WIDTH >> sublevel
+    return tile_level, index // per_tile, sublevel, index % per_tile
+
+
+def tile_width_at(level: int, index: int, size: int) -> int:
+    """How many hashes tile ``(level, index)`` has in the tree of ``size`` (0: none yet)."""
+    count = size >> (TILE_HEIGHT * level)
+    return max(0, min(TILE_WIDTH, count - index * TILE_WIDTH))
+
+
+def edge_tiles(size: int) -> list[TileId]:
+    """The partial tiles at the right edge of a tree of ``size`` (one per level that has one)."""
+    out = []
+    level = 0
+    while size >> (TILE_HEIGHT * level):
+        count = size >> (TILE_HEIGHT * level)
+        if count % TILE_WIDTH:
+            out.append(TileId(level, count // TILE_WIDTH, count % TILE_WIDTH))
+        level += 1
+    return out
+
+
+class TileBuilder:
+    """Integrates leaf hashes into hash tiles and tracks the root (RFC 9162 over C2SP tiles).
+
+    Start it empty, or at ``size`` with the complete nodes of the tree's right edge
+    (``tree.range_nodes(0, size)``) and the level-0 hashes of each partial edge tile. Every node
+    is hashed once, as it completes, straight into the sublevel of the tile that holds it.
+    """
+
+    def __init__(
+        self,
+        size: int = 0,
+        edge: Sequence[bytes] = (),
+        partial: dict[tuple[int, int], bytes] | None = None,
+    ) -> None:
+        if len(edge) != size.bit_count():
+            raise IntegrityError("the stored right edge does not match the tree size")
+        self.range = CompactRange()
+        self.range.size = size
+        self.range.nodes = list(edge)
+        self._open: dict[tuple[int, int], list[bytearray]] = {}
+        for key, hashes in (partial or {}).items():
+            inner = inner_levels(hashes)
+            levels, offset = [bytearray(hashes)], 0
+            width = len(hashes) // HASH_SIZE
+            for sub in range(1, TILE_HEIGHT):
+                count = (width >> sub) * HASH_SIZE
+                levels.append(bytearray(inner[offset : offset + count]))
+                offset += count
+            self._open[key] = levels
+        self._dirty: set[tuple[int, int]] = set()
+
+    @property
+    def size(self) -> int:
+        return self.range.size
+
+    def root(self) -> bytes:
+        return self.range.root()
+
+    def add(self, leaf_hashes: Iterable[bytes]) -> None:
+        nodes, size = self.range.nodes, self.range.size
+        sha256 = hashlib.sha256
+        current: tuple[int, int] | None = None
+        levels: list[bytearray] = []
+        for leaf in leaf_hashes:
+            index = size
+            key = (0, index >> TILE_HEIGHT)
+            if key != current:
+                levels = self._levels(key, index)
+                current = key
+            levels[0] += leaf
+            level, acc = 0, leaf
+            while index & 1:
+                acc = sha256(b"\x01" + nodes.pop() + acc).digest()
+                index >>= 1
+                level += 1
+                if level < TILE_HEIGHT:  # still inside this level-0 tile
+                    levels[level] += acc
+                else:
+                    self._put(level, index, acc)
+            nodes.append(acc)
+            size += 1
+        self.range.size = size
+
+    def _levels(self, key: tuple[int, int], first: int) -> list[bytearray]:
+        levels = self._open.get(key)
+        if levels is None:
+            levels = self._open[key] = [bytearray() for _ in range(TILE_HEIGHT)]
+        if len(levels[0]) != (first % TILE_WIDTH) * HASH_SIZE:
+            raise IntegrityError(f"tile {key[0]}/{key[1]} is out of step with the tree")
+        self._dirty.add(key)
+        return levels
+
+    def _put(self, level: int, index: int, value: bytes) -> None:
+        tile_level, sub = divmod(level, TILE_HEIGHT)
+        key = (tile_level, index >> (TILE_HEIGHT - sub))
+        levels = self._open.get(key)
+        if levels is None:
+            levels = self._open[key] = [bytearray() for _ in range(TILE_HEIGHT)]
+        row = levels[sub]
+        if len(row) != (index % (TILE_WIDTH >> sub)) * HASH_SIZE:
+            raise IntegrityError(f"tile {key[0]}/{key[1]} is out of step with the tree")
+        row += value
+        self._dirty.add(key)
+
+    def flush(self) -> list[StoredTile]:
+        """The tiles changed since the last flush; full ones are dropped from memory."""
+        out = []
+        for key in sorted(self._dirty):
+            levels = self._open[key]
+            hashes = bytes(levels[0])
+            out.append(StoredTile(key[0], key[1], hashes, b"".join(levels[1:])))
+            if len(hashes) == TILE_WIDTH * HASH_SIZE:
+                del self._open[key]
+        self._dirty.clear()
+        return out

@@ -1,0 +1,134 @@
+"""Obligations of an allowed decision, applied to records before anything leaves (DESIGN.md rule 4, 5).
+
+An allowed decision carries :class:`Obligations`: the capability's allowed fields, its record
+scope, and whose records these are. :func:`apply_obligations` enforces them on the records a data
+source produced:
+
+1. a record of another category or another owner is dropped (it was never asked for);
+2. the record scope: ``all``, ``created_by_partner`` (only records this partner created),
+   ``since_grant`` (only records created at or after the grant was issued);
+3. other people's consent: a record that belongs to another platform person (``subject_id``) who
+   does not allow their data to reach partners through someone else's grant is dropped; an entry
+   of a list field that names such a person is redacted (replaced by ``None``, so nothing about
+   them — not even their id — leaves); each counts as ``third_party.filtered``;
+4. only the allowed fields are kept.
+
+Anything malformed (an ``others`` list that does not line up with its field) is dropped: fail closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from consentgate.domain.agreements import RecordScope
+from consentgate.domain.records import Record
+from consentgate.policy.reasons import THIRD_PARTY_FILTERED
+
+#: ``allows(person_id, category)``: whether that person's part of others' data may reach partners.
+ThirdPartyConsent = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Obligations:
+    """What must hold of the records an allowed decision lets out."""
+
+    partner_id: str
+    person_id: str
+    category: str
+    fields: frozenset[str]
+    scope: RecordScope
+    #: POSIX seconds the grant was issued at (the bound of ``since_grant``).
+    grant_issued_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Filtered:
+    """The records that may leave, and what was taken out (counted for the log and the person)."""
+
+    records: tuple[Mapping[str, Any], ...]
+    out_of_scope: int
+    third_party_dropped: int
+    third_party_redacted: int
+
+    @property
+    def third_party_filtered(self) -> int:
+        """Records dropped plus entries redacted because of another person's settings."""
+        return self.third_party_dropped + self.third_party_redacted
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """``("third_party.filtered",)`` when anything of another person was taken out."""
+        return (THIRD_PARTY_FILTERED,) if self.third_party_filtered else ()
+
+
+def apply_obligations(
+    obligations: Obligations, records: Iterable[Record], allows: ThirdPartyConsent
+) -> Filtered:
+    """Keep only what ``obligations`` and every other person's settings let out of ``records``."""
+    kept: list[Mapping[str, Any]] = []
+    out_of_scope = dropped = redacted = 0
+    category = obligations.category
+    for record in records:
+        if not _in_scope(obligations, record):
+            out_of_scope += 1
+            continue
+        subject = record.subject_id
+        if subject is not None and subject != record.owner_id and not allows(subject, category):
+            dropped += 1
+            continue
+        out: dict[str, Any] = {}
+        malformed = False
+        for name in obligations.fields:
+            if name not in record.fields:
+                continue
+            value = record.fields[name]
+            people = record.others.get(name)
+            if people is not None:
+                cleaned = _redact(value, people, record.owner_id, category, allows)
+                if cleaned is None:
+                    malformed = True
+                    break
+                value, n = cleaned
+                redacted += n
+            out[name] = value
+        if malformed:
+            dropped += 1
+            continue
+        kept.append(out)
+    return Filtered(tuple(kept), out_of_scope, dropped, redacted)
+
+
+def _in_scope(obligations: Obligations, record: Record) -> bool:
+    if str(record.category) != obligations.category or record.owner_id != obligations.person_id:
+        return False
+    if obligations.scope is RecordScope.CREATED_BY_PARTNER:
+        return record.created_by_partner == obligations.partner_id
+    if obligations.scope is RecordScope.SINCE_GRANT:
+        return record.created_at.timestamp() >= obligations.grant_issued_at
+    return obligations.scope is RecordScope.ALL
+
+
+def _redact(
+    value: Any,
+    people: Sequence[str | None],
+    owner_id: str,
+    category: str,
+    allows: ThirdPartyConsent,
+) -> tuple[list[Any], int] | None:
+    """``value`` with each entry of a person who does not allow it replaced by ``None``.
+
+    ``None`` when ``value`` is not a list that lines up with ``people`` (the caller drops it).
+    """
+    if not isinstance(value, list | tuple) or len(value) != len(people):
+        return None
+    out: list[Any] = []
+    n = 0
+    for entry, person in zip(value, people, strict=True):
+        if person is None or person == owner_id or allows(person, category):
+            out.append(entry)
+        else:
+            out.append(None)
+            n += 1
+    return out, n

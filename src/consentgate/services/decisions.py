@@ -1,0 +1,362 @@
+"""The decision service: owns the in-memory decision index and keeps it coherent with the store.
+
+- :meth:`DecisionService.load` builds the index from the store in bulk (at start);
+- :meth:`DecisionService.changed` is the write-through hook: the service layer calls it after each
+  committed write, so the very next decision in this process sees the write (no stale window);
+- a background thread (:meth:`start`) polls the change feed every ``change_poll_seconds`` for
+  writes made by other server processes, so they are seen within a second;
+- :meth:`decide`, :meth:`explain` and the exposure queries read the index only;
+- when the index may have missed a write (a write-through that failed, or a feed not read for
+  a few seconds), :meth:`decide` denies with ``engine.error`` until it has caught up: fail closed.
+
+Applying a change re-reads the current state of the keys it names (a partner, a person's settings,
+a person's grants to a partner), so applying a change twice or out of order is harmless; changes
+are applied under one lock so an older read never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from consentgate.domain import parse_action, parse_category
+from consentgate.errors import InvalidInput, NotFound
+from consentgate.policy import (
+    Access,
+    Decision,
+    DecisionIndex,
+    DecisionRequest,
+    Engine,
+    ExposurePage,
+    GrantRow,
+    partner_exposure_count,
+    partner_exposure_page,
+    person_exposure,
+)
+from consentgate.policy.engine import ERROR
+from consentgate.policy.explain import Explanation, explain
+from consentgate.services.base import ChangeKind, Clock, system_clock
+from consentgate.store import Database
+from consentgate.store import policy_source as source
+from consentgate.store.changes import Change, changes_after, last_seq
+
+#: A gap in the feed's sequence (a transaction that has not committed yet, or rolled back) is
+#: re-read for this long before it is given up on.
+GAP_SECONDS = 10.0
+#: Above this many people's grants to one partner in one batch, re-read the partner's grants at once.
+_BULK_PAIRS = 50
+#: From this many people on, the loaded index is frozen out of the garbage collector's sight.
+_FREEZE_PEOPLE = 100_000
+#: The largest page of an exposure list.
+MAX_LIMIT = 1000
+
+
+class DecisionService:
+    """Decisions, explanations and exposure, from an index that follows the store."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock = system_clock,
+        *,
+        poll_seconds: float = 0.25,
+        index: DecisionIndex | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.index = index if index is not None else DecisionIndex()
+        self.engine = Engine(self.index)
+        self._lock = threading.RLock()
+        self._seq = 0  # every change up to here is applied
+        self._applied: set[int] = set()  # applied changes above ``_seq``
+        self._gap_since: float | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: Set when a committed change could not be applied: deny until a sync catches up.
+        self._behind = False
+        self._last_sync = time.monotonic()
+
+    # -- loading and following the store -----------------------------------------------------
+
+    def load(self) -> None:
+        """Build the whole index from the store (at start)."""
+        with self._lock, self.db.read() as conn:
+            seq = last_seq(conn)  # first: anything later is replayed by the feed
+            index = DecisionIndex()
+            index.put_purposes(source.purpose_ids(conn))
+            for pid, status, agreements in source.partner_states(conn):
+                index.put_partner(pid, status, agreements)
+            index.load_settings(source.settings_masks(conn))
+            index.load_grants(source.grant_rows(conn))
+            index.prime(self.clock().timestamp())
+            self._swap(index)
+            self._seq, self._applied, self._gap_since = seq, set(), None
+        if len(index.settings) >= _FREEZE_PEOPLE:
+            # A big index lives as long as the process: move it out of the collector's way, so
+            # full collections do not walk millions of entries (and pause decisions) again.
+            gc.collect()
+            gc.freeze()
+
+    def load_keys(
+        self,
+        *,
+        people: Iterable[str] = (),
+        partners: Iterable[str] = (),
+        all_partners: bool = False,
+    ) -> None:
+        """Load only what decisions about ``people`` and ``partners`` need (the CLI's quick path)."""
+        with self._lock, self.db.read() as conn:
+            self._seq = last_seq(conn)
+            self.index.put_purposes(source.purpose_ids(conn))
+            partner_ids = set(partners)
+            if all_partners:
+                for pid, status, agreements in source.partner_states(conn):
+                    self.index.put_partner(pid, status, agreements)
+            for pid in partner_ids:
+                self._reload_partner(conn, pid)
+                for person_id, mask in source.settings_of_partner_people(conn, pid):
+                    self.index.set_mask(person_id, mask)
+                rows = list(source.grant_rows(conn, partner_id=pid))
+                self.index.grants.get(pid, {}).clear()
+                self.index.load_grants(rows)
+            for person in people:
+                self._reload_person(conn, person, None)
+
+    def _swap(self, index: DecisionIndex) -> None:
+        # The engine reads ``self.index`` through ``engine.index``: one assignment switches both.
+        self.index = index
+        self.engine.index = index
+
+    def changed(self, change: Change) -> None:
+        """Write-through hook (a ``ChangeListener``): apply one committed change now."""
+        self.apply_changes([change])
+
+    def apply_changes(self, changes: Iterable[Change]) -> None:
+        """Apply committed changes (coalesced: each key is re-read once)."""
+        changes = list(changes)
+        if not changes:
+            return
+        try:
+            with self._lock, self.db.read() as conn:
+                self._apply(conn, changes)
+                for change in changes:
+                    if change.seq > self._seq:
+                        self._applied.add(change.seq)
+                self._advance()
+        except Exception:  # the write is committed; the index is not: fail closed until a sync
+            self._behind = True
+
+    def sync(self) -> int:
+        """Apply every change in the feed not applied yet; returns how many were applied."""
+        with self._lock, self.db.read() as conn:
+            fresh = [c for c in changes_after(conn, self._seq) if c.seq not in self._applied]
+            self._apply(conn, fresh)
+            self._applied.update(c.seq for c in fresh)
+            self._advance()
+            self._behind = False
+            self._last_sync = time.monotonic()
+        return len(fresh)
+
+    @property
+    def current(self) -> bool:
+        """Whether decisions may be trusted: no failed write-through, and (when following the
+        feed) a successful read of it within ``max(2 s, 8 polls)``."""
+        if self._behind:
+            return False
+        if self._thread is None:
+            return True
+        return time.monotonic() - self._last_sync <= max(2.0, 8 * self.poll_seconds)
+
+    def _advance(self) -> None:
+        while self._seq + 1 in self._applied:
+            self._seq += 1
+            self._applied.discard(self._seq)
+        if not self._applied:
+            self._gap_since = None
+            return
+        # Changes above a gap: the gap is an uncommitted (or rolled back) transaction.
+        if self._gap_since is None:
+            self._gap_since = time.monotonic()
+        elif time.monotonic() - self._gap_since > GAP_SECONDS:
+            self._seq = min(self._applied) - 1
+            self._gap_since = None
+            self._advance()
+
+    def _apply(self, conn: Connection, changes: list[Change]) -> None:
+        partners: set[str] = set()
+        people: set[str] = set()  # settings and every grant re-read
+        pairs: dict[str, set[str]] = {}  # partner → people whose grants to it are re-read
+        purposes = False
+        for c in changes:
+            if c.kind == ChangeKind.OBLIGATION:
+                continue  # deletion obligations do not change decisions
+            if c.kind == ChangeKind.PURPOSE or (c.person_id is None and c.partner_id is None):
+                purposes = True
+            if c.partner_id is not None and c.person_id is None:
+                partners.add(c.partner_id)
+            if c.person_id is not None:
+                if c.kind == ChangeKind.GRANT and c.partner_id is not None:
+                    pairs.setdefault(c.partner_id, set()).add(c.person_id)
+                else:
+                    people.add(c.person_id)
+        if purposes:
+            self.index.put_purposes(source.purpose_ids(conn))
+        for pid in partners:
+            self._reload_partner(conn, pid)
+        for person in people:
+            self._reload_person(conn, person, None)
+        for partner_id, persons in pairs.items():
+            self._reload_grants(conn, partner_id, persons - people)
+
+    def _reload_grants(self, conn: Connection, partner_id: str, persons: set[str]) -> None:
+        """Re-read the grants ``persons`` gave ``partner_id``: one query for many (a suspension
+        revokes every grant of a partner at once), one query per person for a few."""
+        if len(persons) > _BULK_PAIRS:
+            rows: dict[str, list[GrantRow]] = {}
+            for row in source.grant_rows(conn, partner_id=partner_id):
+                if row.person_id in persons:
+                    rows.setdefault(row.person_id, []).append(row)
+            for person in persons:
+                self.index.put_grants(person, partner_id, rows.get(person, []))
+            return
+        for person in persons:
+            found = list(source.grant_rows(conn, person_id=person, partner_id=partner_id))
+            self.index.put_grants(person, partner_id, found)
+
+    def _reload_partner(self, conn: Connection, partner_id: str) -> None:
+        state = source.partner_state(conn, partner_id)
+        if state is None:
+            self.index.remove_partner(partner_id)
+        else:
+            self.index.put_partner(partner_id, *state)
+
+    def _reload_person(self, conn: Connection, person_id: str, partner_id: str | None) -> None:
+        masks = list(source.settings_masks(conn, person_id))
+        if not masks:
+            self.index.remove_person(person_id)
+            return
+        self.index.set_mask(person_id, masks[0][1])
+        rows = list(source.grant_rows(conn, person_id=person_id, partner_id=partner_id))
+        partner_ids = {partner_id} if partner_id is not None else set(self.index.grants)
+        partner_ids |= {r.partner_id for r in rows}
+        for pid in partner_ids:
+            self.index.put_grants(person_id, pid, [r for r in rows if r.partner_id == pid])
+
+    def start(self) -> None:
+        """Follow the change feed in a background thread (other processes' writes)."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._last_sync = time.monotonic()
+        self._thread = threading.Thread(target=self._follow, name="decision-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following the feed (waits for the thread)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _follow(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.sync()
+            except Exception:  # noqa: S112 - the database may be briefly unavailable; retry next tick
+                continue
+
+    # -- decisions -------------------------------------------------------------------------------
+
+    def decide(
+        self,
+        partner_id: str,
+        person_id: str,
+        category: str,
+        action: str,
+        purpose: str,
+        *,
+        grant_id: str | None = None,
+        client_id: str | None = None,
+        now: datetime | None = None,
+    ) -> Decision:
+        """Decide one partner request now (using quota). Malformed category/action: InvalidInput."""
+        request = DecisionRequest(
+            partner_id,
+            person_id,
+            parse_category(category),
+            parse_action(action),
+            purpose,
+            grant_id=grant_id,
+            client_id=client_id,
+        )
+        if not self.current:
+            return ERROR  # the index may have missed a revocation: deny, never guess
+        return self.engine.decide(request, now if now is not None else self.clock())
+
+    def explain(
+        self,
+        partner_id: str,
+        person_id: str,
+        category: str,
+        action: str,
+        purpose: str,
+        *,
+        at: datetime | None = None,
+    ) -> Explanation:
+        """Every rule's outcome for a request at ``at`` (default now), without using quota."""
+        cat, act = parse_category(category), parse_action(action)
+        self._known(partner_id=partner_id, person_id=person_id, purpose=purpose)
+        request = DecisionRequest(partner_id, person_id, cat, act, purpose)
+        return explain(self.engine, request, at if at is not None else self.clock())
+
+    def exposure_of_person(
+        self, person_id: str, category: str | None = None, *, at: datetime | None = None
+    ) -> tuple[Access, ...]:
+        """Which partners can access ``person_id``'s data (of ``category``) now, and how."""
+        cat = parse_category(category).value if category is not None else None
+        self._known(person_id=person_id)
+        return person_exposure(self.index, person_id, (at or self.clock()).timestamp(), cat)
+
+    def exposure_count(self, partner_id: str, category: str, *, at: datetime | None = None) -> int:
+        """How many people's ``category`` data ``partner_id`` can access now."""
+        cat = parse_category(category).value
+        self._known(partner_id=partner_id)
+        return partner_exposure_count(self.index, partner_id, cat, (at or self.clock()).timestamp())
+
+    def exposure_of_partner(
+        self,
+        partner_id: str,
+        category: str,
+        *,
+        page: int = 1,
+        limit: int = 100,
+        at: datetime | None = None,
+    ) -> ExposurePage:
+        """One page of the people whose ``category`` data ``partner_id`` can access now."""
+        if page < 1 or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInput(f"page starts at 1 and limit is between 1 and {MAX_LIMIT}")
+        cat = parse_category(category).value
+        self._known(partner_id=partner_id)
+        at_ts = (at or self.clock()).timestamp()
+        return partner_exposure_page(self.index, partner_id, cat, at_ts, page, limit)
+
+    def _known(
+        self,
+        *,
+        partner_id: str | None = None,
+        person_id: str | None = None,
+        purpose: str | None = None,
+    ) -> None:
+        if partner_id is not None and partner_id not in self.index.partners:
+            raise NotFound(f"unknown partner {partner_id!r}")
+        if person_id is not None and person_id not in self.index.settings:
+            raise NotFound(f"unknown person {person_id!r}")
+        if purpose is not None and purpose not in self.index.purposes:
+            known = ", ".join(sorted(self.index.purposes)) or "none registered"
+            raise InvalidInput(f"purpose {purpose!r} is not registered (known: {known})")

@@ -1,0 +1,243 @@
+"""The consent screen of the authorization endpoint (RFC 6749 §4.1.1-§4.1.2).
+
+The person sees the partner, each requested category and action with the purpose text, the
+agreement's end date, the grant's expiry and what their current settings would block, then
+chooses Allow or Deny. The lines of the consent statement are the receipt: Allow records exactly
+that text with the grant (``GrantService.record_grant``), and the form carries the statement's
+digest, so if anything changed between showing and allowing, the person sees it again instead
+of agreeing to something they were not shown.
+
+These functions are synchronous (they call Authlib and the services) and run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from authlib.oauth2.rfc6749 import OAuth2Error
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from consentgate.api.problems import problem_response
+from consentgate.domain import GrantScope
+from consentgate.errors import Error
+from consentgate.oauth.grants import InvalidAuthorizationDetails, error_text
+from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request
+from consentgate.oauth.server import ConsentgateAuthorizationServer, authorization_server
+from consentgate.services.wiring import Services
+from consentgate.web.pages import templates
+from consentgate.web.session import session_cookies
+
+#: The consent page must never be framed (clickjacking) or cached.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'",
+}
+_ACTION_WORDS = {"read": "read", "write": "write into"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentItem:
+    category: str
+    action: str
+    purpose_id: str
+    purpose_text: str
+    blocked: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentView:
+    """Everything the consent screen shows, and the receipt text made from it."""
+
+    partner_id: str
+    partner_name: str
+    client_name: str
+    items: tuple[ConsentItem, ...]
+    agreement_version: int
+    agreement_end: str
+    grant_expires: str
+    receipt_lines: tuple[str, ...]
+
+    @property
+    def receipt_text(self) -> str:
+        return "\n".join(self.receipt_lines)
+
+    @property
+    def receipt_digest(self) -> str:
+        return hashlib.sha256(self.receipt_text.encode("utf-8")).hexdigest()
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def build_view(services: Services, oauth_request: Any, person_id: str) -> ConsentView:
+    """The consent screen for a validated authorization request and a signed-in person."""
+    scopes: frozenset[GrantScope] = oauth_request.scopes
+    partner = oauth_request.partner
+    agreement = oauth_request.agreement
+    purposes = {p.id: p.description for p in services.partners.list_purposes()}
+    settings = services.people.get_settings(person_id)
+    now = services.clock()
+    expires = min(now + timedelta(days=services.grants.grant_days), agreement.end)
+    items = []
+    for s in sorted(scopes):
+        blocked = None
+        if not settings.share_with_partners:
+            blocked = "sharing with partners is off"
+        elif s.category not in settings.categories:
+            blocked = f"{s.category.value} is switched off"
+        items.append(
+            ConsentItem(
+                s.category.value, s.action.value, s.purpose, purposes.get(s.purpose, ""), blocked
+            )
+        )
+    lines = [f"{partner.name} ({partner.id}) asks, through {oauth_request.client.row.name}, to:"]
+    for item in items:
+        lines.append(
+            f"- {_ACTION_WORDS.get(item.action, item.action)} your {item.category}, "
+            f"for: {item.purpose_text} [{item.purpose_id}]"
+        )
+    lines.append(
+        f"Under version {agreement.version} of its agreement with the platform, "
+        f"in force until {_day(agreement.end)}."
+    )
+    lines.append(f"This permission ends on {_day(expires)} unless you revoke it earlier.")
+    blocked_now = sorted({i.category for i in items if i.blocked})
+    if blocked_now:
+        lines.append(
+            "Your current settings would block: "
+            f"{', '.join(blocked_now)}. Nothing of these reaches the partner unless you change them."
+        )
+    else:
+        lines.append("Your current settings allow all of this.")
+    return ConsentView(
+        partner_id=partner.id,
+        partner_name=partner.name,
+        client_name=oauth_request.client.row.name,
+        items=tuple(items),
+        agreement_version=agreement.version,
+        agreement_end=_day(agreement.end),
+        grant_expires=_day(expires),
+        receipt_lines=tuple(lines),
+    )
+
+
+def _login_redirect(captured: CapturedRequest) -> Response:
+    target = "/oauth/authorize?" + urlencode(captured.query)
+    return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
+
+
+def _render(
+    request: Request,
+    services: Services,
+    captured: CapturedRequest,
+    oauth_request: Any,
+    person_id: str,
+    csrf: str,
+    *,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    view = build_view(services, oauth_request, person_id)
+    person = services.people.get_person(person_id)
+    context = {
+        "view": view,
+        "csrf_token": csrf,
+        "action": "/oauth/authorize?" + urlencode(captured.query),
+        "notice": notice,
+        "person_name": person.display_name,
+    }
+    return templates.TemplateResponse(
+        request, "consent.html", context, status_code=status, headers=PAGE_HEADERS
+    )
+
+
+def _validated(
+    server: ConsentgateAuthorizationServer, captured: CapturedRequest, person_id: str | None
+) -> Any:
+    """Authlib's validated grant for the request, or the OAuth error response to send."""
+    try:
+        oauth_request = ConsentgateOAuth2Request(captured, from_query=True)
+        return server.get_consent_grant(oauth_request, end_user=person_id)
+    except OAuth2Error as err:
+        response: Response = server.handle_error_response(None, err)
+        return response
+
+
+def authorize_page(request: Request, captured: CapturedRequest) -> Response:
+    """``GET /oauth/authorize``: validate, then ask the person to sign in, then show the screen."""
+    services: Services = request.app.state.services
+    server = authorization_server(request)
+    session = session_cookies(request).read(request, services.clock())
+    grant = _validated(server, captured, session.person_id if session else None)
+    if isinstance(grant, Response):
+        return grant
+    if session is None or session.person_id is None:
+        return _login_redirect(captured)
+    return _render(request, services, captured, grant.request, session.person_id, session.csrf)
+
+
+def authorize_decision(request: Request, captured: CapturedRequest) -> Response:
+    """``POST /oauth/authorize``: the person's Allow or Deny, CSRF-checked."""
+    services: Services = request.app.state.services
+    server = authorization_server(request)
+    session = session_cookies(request).read(request, services.clock())
+    if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
+        return problem_response(
+            403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
+        )
+    if session.person_id is None:
+        return _login_redirect(captured)
+    person_id = session.person_id
+    grant = _validated(server, captured, person_id)
+    if isinstance(grant, Response):
+        return grant
+    decision = captured.form_value("decision")
+    if decision == "deny":
+        denied: Response = server.create_authorization_response(
+            grant.request, grant_user=None, grant=grant
+        )
+        return denied
+    if decision != "allow":
+        return problem_response(400, "invalid-input", "decision must be allow or deny")
+    view = build_view(services, grant.request, person_id)
+    if not hmac.compare_digest(view.receipt_digest, captured.form_value("receipt_digest") or ""):
+        notice = "What is asked changed since the page was shown. Please read it again."
+        return _render(
+            request,
+            services,
+            captured,
+            grant.request,
+            person_id,
+            session.csrf,
+            notice=notice,
+            status=409,
+        )
+    try:
+        recorded = services.grants.record_grant(
+            person_id,
+            view.partner_id,
+            grant.request.scopes,
+            receipt_text=view.receipt_text,
+            client_id=grant.request.client.get_client_id(),
+        )
+    except Error as err:
+        refused = InvalidAuthorizationDetails(
+            error_text(err.message),
+            redirect_uri=grant.redirect_uri,
+            state=grant.request.payload.state,
+        )
+        failed: Response = server.handle_error_response(None, refused)
+        return failed
+    grant.request.consent_grant_id = recorded.id
+    allowed: Response = server.create_authorization_response(
+        grant.request, grant_user=person_id, grant=grant
+    )
+    return allowed

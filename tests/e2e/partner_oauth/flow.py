@@ -1,0 +1,183 @@
+"""How the tests act: a partner with Authlib's OAuth 2.0 client, a person with a browser-like
+``requests`` session that reads and posts the real HTML forms."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
+
+from consentgate.services.wiring import Services
+
+#: Registered for every test client. Never contacted: the tests read the redirect's Location.
+REDIRECT_URI = "http://127.0.0.1:9/callback"
+#: partner -> (partner id, client id, secret)
+CLIENTS = {
+    "tunes": ("tunes", "tunes-e2e", "tunes-e2e-secret-0123456789"),
+    "handset": ("handset", "handset-e2e", "handset-e2e-secret-0123456789"),
+    "findit": ("findit", "findit-e2e", "findit-e2e-secret-0123456789"),
+    "reelview": ("reelview", "reelview-e2e", "reelview-e2e-secret-0123456789"),
+}
+PASSWORDS = {"alice": "alice-test-pass", "bob": "bob-test-pass", "carol": "carol-test-pass"}
+#: What the music partner asks for: read and send messages, to share a song.
+MUSIC = [
+    {
+        "type": "consentgate_access",
+        "categories": ["messages"],
+        "actions": ["read", "write"],
+        "purpose": "music.share",
+    }
+]
+
+
+@dataclass
+class World:
+    base: str
+    services: Services
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+def partner(world: World, name: str = "tunes") -> OAuth2Session:
+    """The partner's OAuth client: confidential, PKCE S256, HTTP Basic client authentication."""
+    _, client_id, secret = CLIENTS[name]
+    return OAuth2Session(
+        client_id,
+        secret,
+        redirect_uri=REDIRECT_URI,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+
+
+def field(page: str, name: str) -> str:
+    """The value of the hidden input ``name`` in an HTML page."""
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, f"no hidden field {name}"
+    return html.unescape(found.group(1))
+
+
+def form_action(page: str) -> str:
+    found = re.search(r'<form method="post" action="([^"]*)"', page)
+    assert found, "no form"
+    return html.unescape(found.group(1))
+
+
+def query(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+class Browser:
+    """A person's browser: keeps cookies, never follows redirects on its own."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.http = requests.Session()
+
+    def get(self, url: str) -> requests.Response:
+        return self.http.get(urljoin(self.world.base, url), allow_redirects=False, timeout=10)
+
+    def post(self, url: str, data: dict[str, str]) -> requests.Response:
+        return self.http.post(
+            urljoin(self.world.base, url), data=data, allow_redirects=False, timeout=10
+        )
+
+    def sign_in(self, handle: str, next_url: str = "/") -> requests.Response:
+        page = self.get("/login?next=" + quote(next_url, safe=""))
+        assert page.status_code == 200
+        return self.post(
+            "/login",
+            {
+                "csrf_token": field(page.text, "csrf_token"),
+                "next": field(page.text, "next"),
+                "handle": handle,
+                "password": PASSWORDS[handle],
+            },
+        )
+
+
+@dataclass
+class Authorization:
+    url: str
+    verifier: str
+    state: str
+
+
+def start(
+    world: World, client: OAuth2Session, details: Any = MUSIC, **params: str
+) -> Authorization:
+    """The authorization request URL the partner sends the person to (RFC 6749 §4.1.1)."""
+    verifier = generate_token(48)
+    extra: dict[str, str] = dict(params)
+    if details is not None:
+        extra["authorization_details"] = json.dumps(details)
+    url, state = client.create_authorization_url(
+        world.url("/oauth/authorize"), code_verifier=verifier, **extra
+    )
+    return Authorization(url, verifier, state)
+
+
+def consent_page(browser: Browser, auth: Authorization, handle: str = "alice") -> requests.Response:
+    """Open the authorization URL, sign in when asked, and land on the consent screen."""
+    first = browser.get(auth.url)
+    if first.status_code == 303 and first.headers["location"].startswith("/login"):
+        signed_in = browser.sign_in(handle, query(first.headers["location"])["next"])
+        assert signed_in.status_code == 303, signed_in.text
+        return browser.get(signed_in.headers["location"])
+    return first
+
+
+def decide(browser: Browser, page: requests.Response, decision: str = "allow") -> requests.Response:
+    """Press Allow or Deny on the consent screen."""
+    assert page.status_code == 200, page.text
+    return browser.post(
+        form_action(page.text),
+        {
+            "csrf_token": field(page.text, "csrf_token"),
+            "receipt_digest": field(page.text, "receipt_digest"),
+            "decision": decision,
+        },
+    )
+
+
+def authorize(
+    world: World, client: OAuth2Session, handle: str = "alice", details: Any = MUSIC
+) -> tuple[Authorization, str]:
+    """The whole front channel: the person signs in and allows; returns the redirect Location."""
+    auth = start(world, client, details)
+    browser = Browser(world)
+    answer = decide(browser, consent_page(browser, auth, handle))
+    assert answer.status_code == 302, answer.text
+    return auth, answer.headers["location"]
+
+
+def get_token(world: World, client: OAuth2Session, handle: str = "alice") -> dict[str, Any]:
+    auth, location = authorize(world, client, handle)
+    token: dict[str, Any] = client.fetch_token(
+        world.url("/oauth/token"), authorization_response=location, code_verifier=auth.verifier
+    )
+    return token
+
+
+def introspect(world: World, name: str, token: str) -> dict[str, Any]:
+    _, client_id, secret = CLIENTS[name]
+    response = requests.post(
+        world.url("/oauth/introspect"), data={"token": token}, auth=(client_id, secret), timeout=10
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def token_call(world: World, name: str, data: dict[str, str]) -> requests.Response:
+    """A raw token-endpoint request with the client's HTTP Basic credentials."""
+    _, client_id, secret = CLIENTS[name]
+    return requests.post(world.url("/oauth/token"), data=data, auth=(client_id, secret), timeout=10)

@@ -1,0 +1,34 @@
+"""The demo's documented OAuth clients exist after seeding, and never in production mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from consentgate.config import Settings
+from consentgate.demo.clients import DEMO_CLIENTS, DEMO_REDIRECT_URI, register_demo_clients
+from consentgate.demo.seed import seed_demo
+from consentgate.errors import ConfigError
+from consentgate.services.wiring import Services
+from consentgate.store import Database
+from consentgate.testing import FrozenClock
+
+
+def test_the_demo_clients_authenticate_with_their_documented_secrets(
+    services: Services, database: Database, clock: FrozenClock
+) -> None:
+    seed_demo(database, people=20, seed=1, as_of=clock.now)
+    created = register_demo_clients(services)
+    assert {c.client_id for c in created} == {client_id for _, client_id, _, _ in DEMO_CLIENTS}
+    for partner_id, client_id, secret, _name in DEMO_CLIENTS:
+        client = services.clients.authenticate(client_id, secret)
+        assert client is not None
+        assert client.partner_id == partner_id
+        assert client.redirect_uris == (DEMO_REDIRECT_URI,)
+
+
+def test_demo_clients_are_refused_in_production(
+    settings: Settings, database: Database, clock: FrozenClock
+) -> None:
+    production = Services(settings.model_copy(update={"mode": "production"}), database, clock=clock)
+    with pytest.raises(ConfigError, match="production"):
+        register_demo_clients(production)
