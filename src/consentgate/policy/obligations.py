@@ -70,12 +70,21 @@ def apply_obligations(
     kept: list[Mapping[str, Any]] = []
     out_of_scope = dropped = redacted = 0
     category = obligations.category
+    # One answer per person per call: a page of a thread names the same people on every message.
+    answers: dict[str, bool] = {}
+
+    def allowed(person: str, _category: str) -> bool:
+        found = answers.get(person)
+        if found is None:
+            found = answers[person] = allows(person, category)
+        return found
+
     for record in records:
         if not _in_scope(obligations, record):
             out_of_scope += 1
             continue
         subject = record.subject_id
-        if subject is not None and subject != record.owner_id and not allows(subject, category):
+        if subject is not None and subject != record.owner_id and not allowed(subject, category):
             dropped += 1
             continue
         out: dict[str, Any] = {}
@@ -86,7 +95,7 @@ def apply_obligations(
             value = record.fields[name]
             people = record.others.get(name)
             if people is not None:
-                cleaned = _redact(value, people, record.owner_id, category, allows)
+                cleaned = _redact(value, people, record.owner_id, category, allowed)
                 if cleaned is None:
                     malformed = True
                     break

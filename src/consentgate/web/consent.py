@@ -17,7 +17,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from starlette.requests import Request
@@ -39,6 +39,22 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'",
 }
+
+
+def page_headers(redirect_uri: str | None) -> dict[str, str]:
+    """:data:`PAGE_HEADERS`, with the form allowed to end at the client's (already validated,
+    exactly registered) redirect URI: browsers apply ``form-action`` to the redirect that follows
+    Allow or Deny, so ``'self'`` alone would stop the person on the consent page."""
+    if not redirect_uri:
+        return PAGE_HEADERS
+    parts = urlsplit(redirect_uri)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": f"frame-ancestors 'none'; form-action 'self' {origin}",
+    }
+
+
 _ACTION_WORDS = {"read": "read", "write": "write into"}
 
 
@@ -155,7 +171,11 @@ def _render(
         "person_name": person.display_name,
     }
     return templates.TemplateResponse(
-        request, "consent.html", context, status_code=status, headers=PAGE_HEADERS
+        request,
+        "consent.html",
+        context,
+        status_code=status,
+        headers=page_headers(oauth_request.payload.redirect_uri),
     )
 
 
