@@ -8,6 +8,7 @@ Authlib is synchronous; the routes call it in a worker thread with an already-re
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin
@@ -72,6 +73,10 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]  # Authlib ships no type i
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in GRANT_TYPES
+
+
+#: Where refused OAuth requests are recorded (Python logging; the server's operators read it).
+audit = logging.getLogger("consentgate.oauth")
 
 
 class ConsentgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]  # Authlib ships no type information
@@ -153,6 +158,20 @@ class ConsentgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def handle_response(self, status: int, body: Any, headers: Any) -> Response:
         merged = dict(headers or [])
+        if status >= 400 and isinstance(body, dict):
+            # Protocol refusals (a code used twice, a wrong redirect URI, a missing PKCE verifier,
+            # a bad client secret) are not access decisions, so they are not log leaves; they
+            # are recorded here for operators and audits of the authorization server.
+            audit.warning(
+                "oauth refused: status=%s error=%s description=%s",
+                status,
+                body.get("error"),
+                body.get("error_description"),
+            )
+        elif 300 <= status < 400 and "error=" in merged.get("Location", ""):
+            audit.warning(
+                "oauth refused by redirect: %s", merged["Location"].partition("?")[2][:300]
+            )
         if isinstance(body, dict):
             merged.pop("Content-Type", None)
             return JSONResponse(body, status_code=status, headers={**merged, **_NO_STORE})

@@ -131,11 +131,15 @@ class GrantService(Service):
         assert revoked is not None
         return revoked
 
-    def open_expired(self, grants: list[Grant]) -> list[DeletionObligation]:
-        """Open deletion obligations for grants that ran out (run by a periodic sweep)."""
+    def sweep_expired(self, limit: int = 1000) -> list[DeletionObligation]:
+        """Open deletion obligations for grants that ran out since the last sweep.
+
+        The server runs this periodically (``Services.start``); a grant that expired is already
+        denied by the engine, this only tells the partner what to delete.
+        """
         now = self.clock()
-        expired = [g for g in grants if g.revoked_at is None and g.expires_at <= now]
         with self.write() as w:
+            expired = grant_rows.expired_without_obligations(w.conn, now, limit)
             return open_obligations(w, expired, ObligationReason.GRANT_EXPIRED, now)
 
     def obligations_of_partner(

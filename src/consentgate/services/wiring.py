@@ -8,13 +8,15 @@ revocations, agreement versions and deletion confirmations.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from consentgate.config import Settings
 from consentgate.domain import DataSource
-from consentgate.errors import ConfigError
+from consentgate.errors import ConfigError, Error
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.services.access import AccessService
@@ -29,6 +31,8 @@ from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
 from consentgate.store.records import StoreDataSource
+
+log = logging.getLogger(__name__)
 
 #: Bytes of the secret behind person references in log entries.
 _SECRET_BYTES = 32
@@ -113,12 +117,25 @@ class Services:
         self.access = AccessService(
             self.db, self.clock, self.decisions, self.data_source, self.log, self.person_ref
         )
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep, name="grant-expiry", daemon=True)
+        self._sweeper.start()
         self._started = True
         return self
+
+    def _sweep(self) -> None:
+        """Open deletion obligations for expired grants, every ``expiry_sweep_seconds``."""
+        while not self._stopping.wait(self.settings.expiry_sweep_seconds):
+            try:
+                self.grants.sweep_expired()
+            except Error as err:  # the database may be briefly unavailable: try next time
+                log.warning("expired-grant sweep failed: %s", err)
 
     def stop(self) -> None:
         if not self._started:
             return
+        self._stopping.set()
+        self._sweeper.join()
         self.decisions.stop()
         self.log.stop()
         self.listeners.clear()

@@ -19,6 +19,8 @@ from consentgate.errors import ConfigError, Unavailable
 
 #: How long a SQLite writer waits for the lock before giving up.
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Connections kept open per engine: the API's worker threads (40) plus the log and index threads.
+_POOL_SIZE = 48
 #: Marks a connection whose next transaction writes (see ``_sqlite_begin``).
 _IMMEDIATE = "consentgate.immediate"
 
@@ -58,14 +60,23 @@ class Database:
         if backend == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(parsed, echo=echo, connect_args={"isolation_level": None})
+            # A pool as large as the server's thread pool: a connection closed on return to an
+            # overflowing pool is reopened on the next checkout, re-running the pragmas (measured:
+            # several % of the data API's time with the default pool of 5 + 10).
+            engine = create_engine(
+                parsed,
+                echo=echo,
+                connect_args={"isolation_level": None},
+                pool_size=_POOL_SIZE,
+                max_overflow=_POOL_SIZE,
+            )
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         elif backend == "postgresql":
             if parsed.drivername == "postgresql":
                 parsed = parsed.set(drivername="postgresql+psycopg")
             engine = create_engine(
-                parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20
+                parsed, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=20
             )
         else:
             raise ConfigError(

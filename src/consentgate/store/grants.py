@@ -77,6 +77,23 @@ def unrevoked_grants_of_partner(conn: Connection, partner_id: str) -> list[Grant
     return _load(conn, (grants.c.partner_id == partner_id) & grants.c.revoked_at.is_(None))
 
 
+def expired_without_obligations(conn: Connection, now: datetime, limit: int) -> list[Grant]:
+    """Grants that ran out (unrevoked, past their expiry) and have no deletion obligation yet."""
+    opened = select(deletion_obligations.c.grant_id).where(
+        deletion_obligations.c.grant_id == grants.c.id
+    )
+    ids = [
+        gid
+        for (gid,) in conn.execute(
+            select(grants.c.id)
+            .where(grants.c.revoked_at.is_(None), grants.c.expires_at <= now, ~opened.exists())
+            .order_by(grants.c.expires_at)
+            .limit(limit)
+        )
+    ]
+    return _load(conn, grants.c.id.in_(ids)) if ids else []
+
+
 def set_revoked(conn: Connection, grant_ids: Iterable[str], at: datetime) -> None:
     ids = list(grant_ids)
     if ids:

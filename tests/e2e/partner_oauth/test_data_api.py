@@ -6,6 +6,7 @@ refused, and the refusal is in the transparency log.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from consentgate.domain import Action, Capability, Category
 from consentgate.ledger.entries import AccessDecision, decode_entry
 from consentgate.store.bulk import insert_rows
 
-from .flow import CLIENTS, REDIRECT_URI, Browser, World, authorize, partner
+from .flow import CLIENTS, REDIRECT_URI, Browser, World, authorize, partner, query, token_call
 
 MUSIC_READ = [
     {
@@ -263,3 +264,24 @@ def test_a_logged_access_is_provably_in_the_signed_log(data: World) -> None:
         data.url("/log/proof/inclusion"), params={"index": index, "size": size}, timeout=10
     )
     assert proof.status_code == 200, proof.text
+
+
+def test_oauth_refusals_are_recorded_for_operators(
+    data: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = partner(data)
+    auth, location = authorize(data, client)
+    code = {
+        "grant_type": "authorization_code",
+        "code": query(location)["code"],
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": auth.verifier,
+    }
+    assert token_call(data, "tunes", code).status_code == 200
+    with caplog.at_level(logging.WARNING, logger="consentgate.oauth"):
+        assert token_call(data, "tunes", code).status_code == 400  # the same code again
+        no_pkce = {k: v for k, v in code.items() if k != "code_verifier"}
+        assert token_call(data, "tunes", no_pkce).status_code == 400
+    refused = [r.getMessage() for r in caplog.records if r.name == "consentgate.oauth"]
+    assert len(refused) == 2
+    assert all("error=invalid_grant" in m or "error=invalid_request" in m for m in refused)

@@ -165,3 +165,17 @@ def test_settings_default_to_sharing_nothing(world: Services) -> None:
     assert not settings.share_with_partners
     assert settings.categories == frozenset()
     assert settings.via_others == frozenset()
+
+
+def test_an_expired_grant_opens_its_deletion_obligations_once(
+    world: Services, clock: FrozenClock
+) -> None:
+    grant = world.grants.record_grant(
+        "p-alice", "tunes", frozenset({READ_MESSAGES}), receipt_text="…", days=1
+    )
+    assert world.grants.sweep_expired() == []  # not expired yet
+    clock.advance(days=2)
+    [obligation] = world.grants.sweep_expired()
+    assert (obligation.grant_id, obligation.reason.value) == (grant.id, "grant.expired")
+    assert obligation.due_at == clock.now + timedelta(days=14)
+    assert world.grants.sweep_expired() == []  # opened once
