@@ -1,10 +1,21 @@
-"""Helpers for people testing consentgate or code built on it: a clock you move by hand."""
+"""Helpers for people testing consentgate or code built on it: a clock you move by hand, and a
+real HTTP server for end-to-end tests."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-__all__ = ["FrozenClock"]
+import uvicorn
+
+__all__ = ["FrozenClock", "serving"]
+
+#: An ASGI application (FastAPI, Starlette, …).
+ASGIApplication = Any
 
 
 class FrozenClock:
@@ -20,3 +31,28 @@ class FrozenClock:
         """Move the clock forward by ``timedelta(**delta)`` and return the new time."""
         self.now += timedelta(**delta)
         return self.now
+
+
+@contextmanager
+def serving(app: ASGIApplication, *, timeout_seconds: float = 20.0) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free port of 127.0.0.1, in a thread; yield its base URL.
+
+    The app's lifespan runs (so a consentgate app starts its decision index and log) and ends
+    when the block does. For end-to-end tests against a real HTTP server.
+    """
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_seconds
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn stopped while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start in time")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout_seconds)

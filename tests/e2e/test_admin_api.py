@@ -8,10 +8,8 @@ request is a 4xx problem body, never a 500, and writes nothing.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,8 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from consentgate.api.app import create_app
 from consentgate.config import Settings
@@ -28,29 +24,10 @@ from consentgate.domain import Action, Category, GrantScope
 from consentgate.services.wiring import Services
 from consentgate.store import clients as client_rows
 from consentgate.store import people as people_rows
+from consentgate.testing import serving
 
 TOKEN = "e2e-admin-token-not-a-default-0123456789"
 PROBLEM = "application/problem+json"
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` on a free port of 127.0.0.1 in a thread; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @dataclass

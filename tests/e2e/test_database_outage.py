@@ -7,9 +7,6 @@ open ones), then lets it back in and checks that the log still verifies.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -28,6 +24,7 @@ from consentgate.ledger.entries import decode_entry
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.bulk import insert_rows
+from consentgate.testing import serving
 
 SCOPE = GrantScope(Category.FRIENDS, Action.READ, "search.social")
 
@@ -87,29 +84,13 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, Servic
         grant_id=grant.id,
         scopes=frozenset({SCOPE}),
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, services), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
     name = make_url(database_url).database
     assert name is not None
     try:
-        yield f"http://127.0.0.1:{port}", token, services, name
+        with serving(create_app(settings, services)) as base:
+            yield base, token, services, name
     finally:
         _admin(database_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        server.should_exit = True
-        thread.join(15)
 
 
 @pytest.mark.skipif(

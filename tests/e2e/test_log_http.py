@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import base64
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
@@ -26,6 +22,7 @@ from consentgate.ledger.tiles import decode_bundle
 from consentgate.store import Database
 from consentgate.store.log import SqlLogStore
 from consentgate.store.migrate import upgrade
+from consentgate.testing import serving
 
 ORIGIN = "e2e.example/log"
 ENTRIES = 700
@@ -37,12 +34,6 @@ class LogServer:
     signer: NoteSigner
     sequencer: Sequencer
     data: list[bytes]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +51,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LogServer]:
     problems.install(app)
     app.include_router(log_api.router)
     app.state.log_reader = sequencer.reader
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield LogServer(f"http://127.0.0.1:{port}/log", signer, sequencer, data)
-    uv.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield LogServer(f"{base}/log", signer, sequencer, data)
     sequencer.stop()
     db.dispose()
 

@@ -6,8 +6,6 @@ later without documented error responses fails here. The document is fetched fro
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -15,7 +13,6 @@ from typing import Any, get_type_hints
 import fastapi.routing
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Response
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse
@@ -23,6 +20,7 @@ from fastapi.routing import APIRoute
 
 from consentgate.api.app import create_app
 from consentgate.config import Settings
+from consentgate.testing import serving
 
 
 def json_routes(app: FastAPI) -> list[tuple[str, str, APIRoute, bool]]:
@@ -66,22 +64,10 @@ def app_and_document(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
         admin_token="openapi-admin-token-0123456789",
     )
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        response = httpx.get(f"http://127.0.0.1:{port}/openapi.json")
+    with serving(app) as base:
+        response = httpx.get(f"{base}/openapi.json")
         assert response.status_code == 200
         yield app, response.json()
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def test_the_app_has_json_endpoints_to_check(app_and_document: tuple[FastAPI, Any]) -> None:

@@ -11,15 +11,11 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from consentgate.api import log as log_api
@@ -29,6 +25,7 @@ from consentgate.ledger.sequencer import Sequencer
 from consentgate.store import Database
 from consentgate.store.log import SqlLogStore
 from consentgate.store.migrate import upgrade
+from consentgate.testing import serving
 
 SOURCE = Path(__file__).with_name("tlogcheck.go")
 GOPATH = os.environ.get("CONSENTGATE_GOPATH", "/usr/share/gocode")
@@ -69,19 +66,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sequ
     problems.install(app)
     app.include_router(log_api.router)
     app.state.log_reader = sequencer.reader
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/log", sequencer
-    uv.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield f"{base}/log", sequencer
     sequencer.stop()
     db.dispose()
 

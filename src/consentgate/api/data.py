@@ -109,43 +109,42 @@ def read_profile(token: Token, service: Access, purpose: PURPOSE) -> JSONRespons
     return _answer(service.read(token, Category.PROFILE, purpose), None, 0)
 
 
-@router.get("/contacts", response_model=Records, responses=RESPONSES)
-def read_contacts(
-    token: Token,
-    service: Access,
-    purpose: PURPOSE,
-    limit: LIMIT = 50,
-    offset: OFFSET = 0,
-) -> JSONResponse:
-    """The person's contacts (contacts who are platform people appear only if they allow it)."""
-    result = service.read(token, Category.CONTACTS, purpose, limit=limit, offset=offset)
-    return _answer(result, limit, offset)
+def _list_endpoint(category: Category, summary: str) -> None:
+    """Register ``GET /v1/<category>``: one page of the person's records of that category."""
+
+    def read_page(
+        token: Token,
+        service: Access,
+        purpose: PURPOSE,
+        limit: LIMIT = 50,
+        offset: OFFSET = 0,
+    ) -> JSONResponse:
+        result = service.read(token, category, purpose, limit=limit, offset=offset)
+        return _answer(result, limit, offset)
+
+    read_page.__doc__ = summary
+    router.add_api_route(
+        f"/{category.value}",
+        read_page,
+        methods=["GET"],
+        name=f"read_{category.value}",
+        response_model=Records,
+        responses=RESPONSES,
+    )
 
 
-@router.get("/friends", response_model=Records, responses=RESPONSES)
-def read_friends(
-    token: Token,
-    service: Access,
-    purpose: PURPOSE,
-    limit: LIMIT = 50,
-    offset: OFFSET = 0,
-) -> JSONResponse:
-    """The person's friends (each friend appears only if they allow it)."""
-    result = service.read(token, Category.FRIENDS, purpose, limit=limit, offset=offset)
-    return _answer(result, limit, offset)
-
-
-@router.get("/messages", response_model=Records, responses=RESPONSES)
-def read_messages(
-    token: Token,
-    service: Access,
-    purpose: PURPOSE,
-    limit: LIMIT = 50,
-    offset: OFFSET = 0,
-) -> JSONResponse:
-    """The person's messages across their threads, oldest first."""
-    result = service.read(token, Category.MESSAGES, purpose, limit=limit, offset=offset)
-    return _answer(result, limit, offset)
+_list_endpoint(
+    Category.CONTACTS,
+    "The person's contacts (contacts who are platform people appear only if they allow it).",
+)
+_list_endpoint(
+    Category.FRIENDS, "The person's friends (each friend appears only if they allow it)."
+)
+_list_endpoint(Category.MESSAGES, "The person's messages across their threads, oldest first.")
+_list_endpoint(
+    Category.CALENDAR,
+    "The person's calendar events (attendees who are platform people appear only if they allow it).",
+)
 
 
 @router.get("/threads/{thread_id}/messages", response_model=Records, responses=RESPONSES)
@@ -161,19 +160,6 @@ def read_thread(
     result = service.read(
         token, Category.MESSAGES, purpose, thread_id=thread_id, limit=limit, offset=offset
     )
-    return _answer(result, limit, offset)
-
-
-@router.get("/calendar", response_model=Records, responses=RESPONSES)
-def read_calendar(
-    token: Token,
-    service: Access,
-    purpose: PURPOSE,
-    limit: LIMIT = 50,
-    offset: OFFSET = 0,
-) -> JSONResponse:
-    """The person's calendar events (attendees who are platform people appear only if they allow it)."""
-    result = service.read(token, Category.CALENDAR, purpose, limit=limit, offset=offset)
     return _answer(result, limit, offset)
 
 

@@ -98,12 +98,31 @@ class AccessService:
     def write_message(
         self, token: TokenContext, thread_id: int, body: str, purpose: str
     ) -> AccessResult:
-        """A partner sends a message into a thread on the person's behalf."""
+        """A partner sends a message into a thread on the person's behalf.
+
+        The allowed decision is logged before the message is written: nothing a partner does
+        happens without its log entry. (A write that then fails, say to a thread the person is
+        not in, leaves an entry for an allowed write that wrote nothing, never the reverse.)
+        """
         decision = self._decide(token, Category.MESSAGES, Action.WRITE, purpose)
+        index = self._append(
+            token,
+            Category.MESSAGES,
+            Action.WRITE,
+            purpose,
+            "allow",
+            tuple(o.code for o in decision.outcomes),
+            1,
+            0,
+            self.clock(),
+            [],
+        )
         record = self.data_source.write_message(
             token.person_id, thread_id, body, token.partner_id, self.clock()
         )
-        return self._release(token, Category.MESSAGES, Action.WRITE, purpose, decision, [record])
+        fields = decision.obligations.fields if decision.obligations else frozenset()
+        written = {k: v for k, v in record.fields.items() if k in fields}
+        return AccessResult(log_index=index, records=(written,), filtered=0, out_of_scope=0)
 
     # -- the steps ---------------------------------------------------------------------------------
 

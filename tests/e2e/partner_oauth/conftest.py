@@ -4,15 +4,11 @@ for ``device.sync``, their OAuth clients, and people who share and who do not.""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from consentgate.api.app import create_app
 from consentgate.config import Settings
@@ -21,14 +17,9 @@ from consentgate.domain.records import FIELDS
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
+from consentgate.testing import serving
 
 from .flow import CLIENTS, REDIRECT_URI, World
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(services: Services) -> None:
@@ -123,17 +114,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     upgrade(db)
     services = Services(settings, db)
     _seed(services)
-    app = create_app(settings, services)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield World(f"http://127.0.0.1:{port}", services)
-    server.should_exit = True
-    thread.join(15)
+    with serving(create_app(settings, services)) as base:
+        yield World(base, services)
     db.dispose()
