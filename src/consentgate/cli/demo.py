@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from consentgate.cli.common import DATABASE_HELP, console, settings_from
 from consentgate.demo.clients import DEMO_CLIENTS, register_demo_clients
-from consentgate.demo.seed import DEMO_PEOPLE, seed_demo, validate_seed_args
+from consentgate.demo.people import DEMO_PEOPLE
+from consentgate.demo.seed import seed_demo, validate_seed_args
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.bulk import is_empty
