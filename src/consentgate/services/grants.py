@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from consentgate.domain import Agreement, DeletionObligation, Grant, GrantScope, PartnerStatus
+from consentgate.domain import Agreement, DeletionObligation, Grant, GrantScope
 from consentgate.domain.obligations import ObligationReason
 from consentgate.errors import Conflict, Forbidden, InvalidInput, NotCovered, NotFound
 from consentgate.services.base import ChangeKind, ChangeListener, Clock, Service, new_id
+from consentgate.services.partners import active_partner, registered_purposes
 from consentgate.services.revocation import open_obligations, revoke_grants
 from consentgate.store import Database
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import grants as grant_rows
-from consentgate.store import partners as partner_rows
 from consentgate.store import people as people_rows
 
 
@@ -76,14 +76,8 @@ class GrantService(Service):
         with self.write() as w:
             if not people_rows.person_exists(w.conn, person_id):
                 raise NotFound(f"unknown person {person_id!r}")
-            partner = partner_rows.get_partner(w.conn, partner_id)
-            if partner is None:
-                raise NotFound(f"unknown partner {partner_id!r}")
-            if partner.status is not PartnerStatus.ACTIVE:
-                raise Conflict(f"partner {partner_id!r} is {partner.status}")
-            for s in scopes:
-                if partner_rows.get_purpose(w.conn, s.purpose) is None:
-                    raise NotFound(f"unknown purpose {s.purpose!r}")
+            active_partner(w.conn, partner_id)
+            registered_purposes(w.conn, (s.purpose for s in scopes))
             now = self.clock()
             agreement = covering_agreement(
                 agreement_rows.agreements_of(w.conn, partner_id), scopes, now

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+
+from sqlalchemy import Connection
 
 from consentgate.domain import Agreement, Capability, Partner, PartnerStatus, Purpose
 from consentgate.domain.obligations import ObligationReason
@@ -12,6 +15,23 @@ from consentgate.services.revocation import revoke_grants
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import grants as grant_rows
 from consentgate.store import partners as partner_rows
+
+
+def active_partner(conn: Connection, partner_id: str) -> Partner:
+    """The partner, if it exists and is active; else :class:`NotFound` or :class:`Conflict`."""
+    partner = partner_rows.get_partner(conn, partner_id)
+    if partner is None:
+        raise NotFound(f"unknown partner {partner_id!r}")
+    if partner.status is not PartnerStatus.ACTIVE:
+        raise Conflict(f"partner {partner_id!r} is {partner.status}")
+    return partner
+
+
+def registered_purposes(conn: Connection, purpose_ids: Iterable[str]) -> None:
+    """:class:`NotFound` naming the first purpose that was never registered."""
+    for purpose_id in sorted(set(purpose_ids)):
+        if partner_rows.get_purpose(conn, purpose_id) is None:
+            raise NotFound(f"unknown purpose {purpose_id!r}; register it first")
 
 
 class PartnerService(Service):
@@ -64,14 +84,8 @@ class PartnerService(Service):
         if valid_until is None:
             raise InvalidInput("an agreement needs valid_until: every agreement ends")
         with self.write() as w:
-            partner = partner_rows.get_partner(w.conn, partner_id)
-            if partner is None:
-                raise NotFound(f"unknown partner {partner_id!r}")
-            if partner.status is not PartnerStatus.ACTIVE:
-                raise Conflict(f"partner {partner_id!r} is {partner.status}; no new agreements")
-            for cap in capabilities:
-                if partner_rows.get_purpose(w.conn, cap.purpose) is None:
-                    raise NotFound(f"unknown purpose {cap.purpose!r}; register it first")
+            active_partner(w.conn, partner_id)
+            registered_purposes(w.conn, (c.purpose for c in capabilities))
             now = self.clock()
             agreement = Agreement(
                 id=new_id("agr"),
