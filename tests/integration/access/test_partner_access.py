@@ -159,3 +159,14 @@ def test_the_log_records_grants_and_revocations_too(world: Services) -> None:
     types = [decode_entry(data).type for _, data in world.log.store.entries(0, size)]
     assert types[-2:] == ["grant", "revocation"]
     assert types.count("agreement") == 0  # signed before the log started: not replayed
+
+
+def test_a_confirmed_deletion_is_in_the_log(world: Services) -> None:
+    grant_id = grant(world, "p-alice", "findit", (Category.FRIENDS, R, SEARCH))
+    world.grants.revoke_grant(grant_id, by_person="p-alice")
+    [obligation] = world.grants.obligations_of_partner("findit", open_only=True)
+    world.grants.confirm_deletion(obligation.id, partner_id="findit")
+    size = world.log.store.committed_size()
+    [last] = [decode_entry(data) for _, data in world.log.store.entries(size - 1, size)]
+    assert last.type == "deletion"
+    assert getattr(last, "obligation_id", None) == obligation.id
