@@ -11,10 +11,8 @@ from fastapi.responses import PlainTextResponse
 from consentgate import __version__
 from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
 from consentgate.config import Settings
-from consentgate.ledger.logstore import LogReader
 from consentgate.services.wiring import Services
 from consentgate.store import Database
-from consentgate.store.log import SqlLogStore
 from consentgate.store.migrate import upgrade
 from consentgate.web import login, pages
 
@@ -31,8 +29,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     running = services
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         running.start()
+        # Proofs and tiles come from the sequencer's own reader (one tile cache per process).
+        app.state.log_reader = running.log.reader
         try:
             yield
         finally:
@@ -46,7 +46,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.services = services
-    app.state.log_reader = LogReader(SqlLogStore(services.db))
     problems.install(app)
 
     @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])

@@ -8,8 +8,6 @@ from typing import Any
 from rich.console import Console
 
 from consentgate.config import Settings, load_settings
-from consentgate.services.wiring import Services
-from consentgate.store import Database
 
 console = Console()
 err_console = Console(stderr=True)
@@ -18,10 +16,6 @@ err_console = Console(stderr=True)
 def settings_from(database_url: str | None = None, **overrides: Any) -> Settings:
     """The settings, with CLI flags overriding the environment."""
     return load_settings(database_url=database_url, **overrides)
-
-
-def open_services(settings: Settings) -> Services:
-    return Services(settings, Database.connect(settings.database_url))
 
 
 def print_json(data: Any) -> None:

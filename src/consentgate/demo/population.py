@@ -317,5 +317,10 @@ def record_rows(seed: int, chunk: int, total: int, as_of: datetime, partner_ids:
     return rows
 
 
+def chunk_size(chunk: int, total: int) -> int:
+    """How many of ``total`` people chunk number ``chunk`` holds."""
+    return max(0, min(CHUNK, total - chunk * CHUNK))
+
+
 def chunks(total: int) -> Iterator[int]:
     return iter(range((total + CHUNK - 1) // CHUNK))

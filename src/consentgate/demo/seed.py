@@ -35,6 +35,8 @@ from consentgate.store.bulk import insert_rows, is_empty
 
 #: The demo people a newcomer can sign in as (handle, password, what they show).
 Progress = Callable[[str, int], None]
+#: One chunk of generated rows: (stage, chunk number, generator, its arguments).
+Job = tuple[str, int, Callable[..., population.Rows], tuple[object, ...]]
 
 
 @dataclass(frozen=True)
@@ -74,17 +76,22 @@ def seed_demo(
         counted += _load_partners(conn, partners, as_of)
         report("partners", len(partners))
         record_partners = [p.id for p in BIG_PARTNERS[:2]]
-        jobs: list[tuple[str, Callable[..., population.Rows], tuple[object, ...]]] = [
-            ("people", population.people_rows, (seed, chunk, people, as_of))
+        jobs: list[Job] = [
+            ("people", chunk, population.people_rows, (seed, chunk, people, as_of))
             for chunk in population.chunks(people)
         ]
         jobs += [
-            ("records", population.record_rows, (seed, chunk, people, as_of, record_partners))
+            (
+                "records",
+                chunk,
+                population.record_rows,
+                (seed, chunk, people, as_of, record_partners),
+            )
             for chunk in population.chunks(people)
         ]
-        for (stage, _, args), batch in zip(jobs, _generated(jobs), strict=True):
+        for (stage, chunk, _, _), batch in zip(jobs, _generated(jobs), strict=True):
             counted += _insert(conn, batch)
-            report(stage, min(population.CHUNK, people - int(str(args[1])) * population.CHUNK))
+            report(stage, population.chunk_size(chunk, people))
         counted += load_demo_people(conn, as_of, people)
         grants = _load_grants(conn, seed, people, partners, as_of)
         counted += grants
@@ -97,16 +104,14 @@ def seed_demo(
 _AHEAD = 2
 
 
-def _generated(
-    jobs: list[tuple[str, Callable[..., population.Rows], tuple[object, ...]]],
-) -> Iterator[population.Rows]:
+def _generated(jobs: list[Job]) -> Iterator[population.Rows]:
     """The jobs' rows, in order, generated in a second process while this one inserts.
 
     Generating and inserting take about as long as each other, so on two cores the load takes
     about half the time. Each chunk's rows depend only on (seed, chunk), so the result is the same.
     """
     if len(jobs) <= 2:  # a small population: not worth a process
-        for _, make, args in jobs:
+        for _, _, make, args in jobs:
             yield make(*args)
         return
     with ProcessPoolExecutor(
@@ -114,11 +119,11 @@ def _generated(
     ) as pool:
         pending: deque[Future[population.Rows]] = deque()
         queued = iter(jobs)
-        for _, make, args in itertools.islice(queued, _AHEAD):
+        for _, _, make, args in itertools.islice(queued, _AHEAD):
             pending.append(pool.submit(make, *args))
         while pending:
             rows = pending.popleft().result()
-            for _, make, args in itertools.islice(queued, 1):
+            for _, _, make, args in itertools.islice(queued, 1):
                 pending.append(pool.submit(make, *args))
             yield rows
 

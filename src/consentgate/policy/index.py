@@ -211,12 +211,3 @@ class DecisionIndex:
         """Whether ``person_id``'s part of someone else's ``category`` data may reach a partner."""
         need = need_via(category)
         return self.settings.get(person_id, 0) & need == need
-
-    def stats(self) -> dict[str, int]:
-        """Sizes, for logs and the benchmark."""
-        return {
-            "partners": len(self.partners),
-            "people": len(self.settings),
-            "grants": sum(len(g) for p in self.grants.values() for g in p.values()),
-            "purposes": len(self.purposes),
-        }

@@ -30,7 +30,6 @@ from consentgate.policy import Filtered, apply_obligations
 from consentgate.policy.engine import Decision
 from consentgate.services.base import Clock
 from consentgate.services.decisions import DecisionService
-from consentgate.store import Database
 from consentgate.store.history import AccessRow, Subjects
 
 log = logging.getLogger(__name__)
@@ -63,14 +62,12 @@ class AccessService:
 
     def __init__(
         self,
-        db: Database,
         clock: Clock,
         decisions: DecisionService,
         data_source: DataSource,
         log_appender: LogAppender,
         person_ref: Callable[[str], str],
     ) -> None:
-        self.db = db
         self.clock = clock
         self.decisions = decisions
         self.data_source = data_source

@@ -58,16 +58,6 @@ def _iso_datetime(value: object) -> object:
     return parsed
 
 
-def parse_iso_datetime(value: str, what: str = "date") -> datetime:
-    """``value`` as an aware datetime, or :class:`InvalidInput` naming ``what``."""
-    try:
-        parsed = _iso_datetime(value)
-    except ValueError as err:
-        raise InvalidInput(f"{what}: {err}") from None
-    assert isinstance(parsed, datetime)
-    return parsed
-
-
 def has_nul(value: object) -> bool:
     """Whether any string in ``value`` (nested lists and dicts too) holds a NUL character.
 

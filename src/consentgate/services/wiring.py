@@ -115,7 +115,7 @@ class Services:
         self.listeners.append(self.decisions)
         self.listeners.append(Journal(self.db, self.log, self.person_ref))
         self.access = AccessService(
-            self.db, self.clock, self.decisions, self.data_source, self.log, self.person_ref
+            self.clock, self.decisions, self.data_source, self.log, self.person_ref
         )
         self._stopping = threading.Event()
         self._sweeper = threading.Thread(target=self._sweep, name="grant-expiry", daemon=True)

@@ -10,6 +10,7 @@ from consentgate.domain import Action, Capability, Category, GrantScope, Partner
 from consentgate.errors import Conflict, InvalidInput, NotCovered, NotFound
 from consentgate.services.wiring import Services
 from consentgate.store import grants as grant_rows
+from consentgate.store import partners as partner_rows
 from consentgate.store.changes import changes_after
 from consentgate.testing import FrozenClock
 
@@ -179,3 +180,15 @@ def test_an_expired_grant_opens_its_deletion_obligations_once(
     assert (obligation.grant_id, obligation.reason.value) == (grant.id, "grant.expired")
     assert obligation.due_at == clock.now + timedelta(days=14)
     assert world.grants.sweep_expired() == []  # opened once
+
+
+def test_a_partners_status_changes_are_kept_with_their_reasons(world: Services) -> None:
+    world.partners.set_status("tunes", PartnerStatus.SUSPENDED, "reading messages it should not")
+    world.partners.set_status("tunes", PartnerStatus.ACTIVE, "finding resolved")
+    with world.db.read() as conn:
+        history = partner_rows.status_history(conn, "tunes")
+    assert [(status, reason) for status, reason, _ in history] == [
+        (PartnerStatus.ACTIVE, "registered"),
+        (PartnerStatus.SUSPENDED, "reading messages it should not"),
+        (PartnerStatus.ACTIVE, "finding resolved"),
+    ]
