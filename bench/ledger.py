@@ -289,12 +289,48 @@ def _median(runs: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(runs))
 
 
-def run(json: bool = False, runs: int = 3, postgres: str | None = None) -> dict[str, Any]:
-    """Run every measurement; print a table (or one JSON object with ``json``) and return it."""
+#: The parts of the run, in order; ``--only`` picks some of them.
+PARTS = ("appends", "hashing", "proofs", "latency")
+
+
+def run(
+    json: bool = False,
+    runs: int = 3,
+    postgres: str | None = None,
+    only: frozenset[str] = frozenset(PARTS),
+) -> dict[str, Any]:
+    """Run the measurements in ``only`` (all by default); print a table (or one JSON object with
+    ``json``) and return it."""
     backends = ["sqlite"] + (["postgresql"] if postgres else [])
-    data = entries(max(max(WRITERS.values()), RAW_ROWS))
     rows: list[dict[str, Any]] = []
     ratios: dict[str, float] = {}
+    if "appends" in only:
+        _appends(backends, postgres, runs, rows, ratios)
+    if "hashing" in only:
+        _hashing(runs, rows, ratios)
+    if "proofs" in only:
+        _proofs(rows)
+    if "latency" in only:
+        _latency(rows)
+    result = {"bench": "ledger", "runs": runs, "rows": rows, "ratios": ratios}
+    if json:
+        print(jsonlib.dumps(result, indent=2))
+    else:
+        for row in rows:
+            print(" | ".join(f"{k}={v}" for k, v in row.items()))
+        for name, value in ratios.items():
+            print(f"{name}: {value}")
+    return result
+
+
+def _appends(
+    backends: list[str],
+    postgres: str | None,
+    runs: int,
+    rows: list[dict[str, Any]],
+    ratios: dict[str, float],
+) -> None:
+    data = entries(max(max(WRITERS.values()), RAW_ROWS))
     for kind in backends:
         raw = _median(
             runs, functools.partial(raw_inserts_per_second, kind, postgres, data[:RAW_ROWS])
@@ -314,12 +350,18 @@ def run(json: bool = False, runs: int = 3, postgres: str | None = None) -> dict[
                 }
             )
             ratios[f"appends {kind} {writers} threads / raw insert"] = round(rate / raw, 3)
+
+
+def _hashing(runs: int, rows: list[dict[str, Any]], ratios: dict[str, float]) -> None:
     leaves = entries(HASH_LEAVES, seed=2)
     floor = _median(runs, lambda: sha256_per_second(leaves))
     ours = _median(runs, lambda: integration_per_second(leaves))
     rows.append({"system": "bare hashlib.sha256", "leaves_per_s": round(floor)})
     rows.append({"system": "consentgate hashing + integration", "leaves_per_s": round(ours)})
     ratios["integration / hashlib.sha256"] = round(ours / floor, 3)
+
+
+def _proofs(rows: list[dict[str, Any]]) -> None:
     with scratch_database("sqlite", None) as db:
         start = time.perf_counter()
         signed = build_synthetic_log(db, PROOF_LOG_SIZE, NoteSigner.generate(ORIGIN))
@@ -333,6 +375,9 @@ def run(json: bool = False, runs: int = 3, postgres: str | None = None) -> dict[
             "build_s": round(built, 1),
         }
     )
+
+
+def _latency(rows: list[dict[str, Any]]) -> None:
     p50, p99, n = checkpoint_latency()
     rows.append(
         {
@@ -343,15 +388,6 @@ def run(json: bool = False, runs: int = 3, postgres: str | None = None) -> dict[
             "interval_s": SETTINGS.checkpoint_interval_seconds,
         }
     )
-    result = {"bench": "ledger", "runs": runs, "rows": rows, "ratios": ratios}
-    if json:
-        print(jsonlib.dumps(result, indent=2))
-    else:
-        for row in rows:
-            print(" | ".join(f"{k}={v}" for k, v in row.items()))
-        for name, value in ratios.items():
-            print(f"{name}: {value}")
-    return result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -363,8 +399,22 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("CONSENTGATE_BENCH_POSTGRES_URL"),
         help="PostgreSQL server URL where a scratch database may be created",
     )
+    parser.add_argument(
+        "--only",
+        type=_parts,
+        default=frozenset(PARTS),
+        help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all)",
+    )
     args = parser.parse_args(argv)
-    run(json=args.json, runs=args.runs, postgres=args.postgres)
+    run(json=args.json, runs=args.runs, postgres=args.postgres, only=args.only)
+
+
+def _parts(value: str) -> frozenset[str]:
+    parts = frozenset(p.strip() for p in value.split(",") if p.strip())
+    unknown = parts - set(PARTS)
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"parts are {', '.join(PARTS)}")
+    return parts
 
 
 if __name__ == "__main__":
