@@ -20,11 +20,13 @@ was not committed.
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import contextlib
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -44,13 +46,71 @@ from consentgate.ledger.tiles import (
 
 log = logging.getLogger(__name__)
 
+#: A queue length never reached: the writer is not waiting, so submitters need not wake it.
+_NEVER = 1 << 62
+
 Clock = Callable[[], datetime]
-#: A queued append: the entry, its annotation (or None) and the caller's future.
-_Item = tuple[bytes, object, Future[int]]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class PendingAppend:
+    """A queued append: :meth:`result` blocks until its commit and returns the entry's index.
+
+    Hand-written instead of a :class:`concurrent.futures.Future`: a future is a
+    ``threading.Condition`` (an RLock, a waiter lock allocated on every wait, a deque of waiters,
+    a list of callbacks), and with dozens of threads each waiting on one append that Python-level
+    bookkeeping, paid on both sides of every hand-off, was what limited append throughput. This is
+    one C lock, taken when the append is queued and released once by the writer thread when the
+    outcome is known, so a caller waits in C and wakes exactly once.
+    """
+
+    __slots__ = ("_done", "_error", "_index")
+
+    def __init__(self) -> None:
+        self._done = _thread.allocate_lock()
+        self._done.acquire()
+        self._index = -1
+        self._error: BaseException | None = None
+
+    def done(self) -> bool:
+        """Whether the outcome is known (committed or failed)."""
+        return not self._done.locked()
+
+    def result(self, timeout: float | None = None) -> int:
+        """The entry's index once committed; the append's error if it failed; ``TimeoutError``
+        if neither is known within ``timeout`` seconds (the entry may still be committed later).
+        """
+        if not self._done.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            raise TimeoutError("the log append was not committed in time")
+        self._done.release()  # leave it released so that result() can be asked again
+        if self._error is not None:
+            raise self._error
+        return self._index
+
+    def _resolve(self, index: int) -> None:
+        self._index = index
+        self._done.release()
+
+    def _fail(self, error: BaseException) -> None:
+        self._error = error
+        self._done.release()
+
+
+class _FutureAppend(Future[int]):
+    """A queued append for async callers, who await it through :func:`asyncio.wrap_future`."""
+
+    def _resolve(self, index: int) -> None:
+        self.set_result(index)
+
+    def _fail(self, error: BaseException) -> None:
+        self.set_exception(error)
+
+
+#: A queued append: the entry, its annotation (or None) and what the caller waits on.
+_Item = tuple[bytes, object, PendingAppend | _FutureAppend]
 
 
 class Sequencer:
@@ -75,7 +135,12 @@ class Sequencer:
         self.batch_max = batch_max
         self.batch_wait = batch_wait
         self.clock = clock
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        # The queue of appends: a deque (appends and pops are atomic) plus a wake-up lock, rather
+        # than a queue.SimpleQueue, so that the writer is woken once when the batch it waits for
+        # is there, not once per entry (each wake-up is a GIL hand-off between two threads).
+        self._queue: deque[_Item | None] = deque()
+        self._wakeup = _thread.allocate_lock()  # released to wake the writer; see _signal
+        self._wanted = _NEVER  # queue length at which submitters wake the writer
         self._pending: list[bytes] = []  # leaf hashes committed, not yet integrated
         self._pending_lock = threading.Lock()
         self._integrate_lock = threading.Lock()  # one integration at a time
@@ -115,7 +180,8 @@ class Sequencer:
 
     def stop(self) -> None:
         """Finish queued appends, integrate them, and stop the threads."""
-        self._queue.put(None)
+        self._queue.append(None)
+        self._signal()
         self._stopping.set()
         self._wake.set()
         for thread in self._threads:
@@ -139,21 +205,15 @@ class Sequencer:
         return TileBuilder(size, edge, partial)
 
     # --- appends ----------------------------------------------------------------------------
-    def submit(self, data: bytes, annotation: object = None) -> Future[int]:
-        """Queue ``data``; the future resolves to its index once it is committed.
+    def submit(self, data: bytes, annotation: object = None) -> PendingAppend:
+        """Queue ``data``; the returned :class:`PendingAppend` gives its index once committed.
 
         ``annotation``, if any, is handed to the store with the entry's index and written in the
         same transaction (see :meth:`LogStore.append`).
         """
-        if not data or len(data) > MAX_ENTRY_BYTES:
-            raise InvalidInput(f"a log entry is 1 to {MAX_ENTRY_BYTES} bytes")
-        if self._failure is not None:
-            raise self._failure
-        if not self._threads:
-            raise Unavailable("the log sequencer is not running")
-        future: Future[int] = Future()
-        self._queue.put((data, annotation, future))
-        return future
+        pending = PendingAppend()
+        self._enqueue(data, annotation, pending)
+        return pending
 
     def append(self, data: bytes, timeout: float | None = 30.0, annotation: object = None) -> int:
         """Append ``data`` and return its index, after the commit that made it durable."""
@@ -161,47 +221,74 @@ class Sequencer:
 
     async def append_async(self, data: bytes, timeout: float | None = 30.0) -> int:
         """:meth:`append` for async code: awaits the commit without holding a thread."""
-        return await asyncio.wait_for(asyncio.wrap_future(self.submit(data)), timeout)
+        future = _FutureAppend()
+        self._enqueue(data, None, future)
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+
+    def _enqueue(
+        self, data: bytes, annotation: object, waiter: PendingAppend | _FutureAppend
+    ) -> None:
+        if not data or len(data) > MAX_ENTRY_BYTES:
+            raise InvalidInput(f"a log entry is 1 to {MAX_ENTRY_BYTES} bytes")
+        if self._failure is not None:
+            raise self._failure
+        if not self._threads:
+            raise Unavailable("the log sequencer is not running")
+        self._queue.append((data, annotation, waiter))
+        if len(self._queue) >= self._wanted:
+            self._signal()
+
+    def _signal(self) -> None:
+        # The wake-up lock is a binary semaphore: releasing it twice is harmless (the writer
+        # re-checks the queue whenever it wakes, so a stale release only costs one spin).
+        with contextlib.suppress(RuntimeError):  # already released: the writer wakes anyway
+            self._wakeup.release()
+
+    def _wait_for(self, count: int, deadline: float | None) -> bool:
+        """Wait until ``count`` appends are queued or ``deadline`` passes; whether they are."""
+        queued = self._queue
+        while len(queued) < count:
+            self._wanted = count  # published before the check below, so no signal is lost
+            if len(queued) >= count:
+                break
+            if deadline is None:
+                self._wakeup.acquire()
+            else:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._wakeup.acquire(timeout=left):
+                    self._wanted = _NEVER
+                    return len(queued) >= count
+        self._wanted = _NEVER
+        return True
 
     def _write_loop(self) -> None:
+        queued = self._queue
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            deadline = time.monotonic() + self.batch_wait
-            stop = False
+            self._wait_for(1, None)
             # Wait for more only until the batch is as big as the last one: the callers that
             # were waiting then are back, and waiting longer would only add latency.
             target = min(self.batch_max, self._last_batch)
-            while len(batch) < self.batch_max:
-                if len(batch) >= target:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        stop = True
-                        break
-                    batch.append(item)
-                    continue
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
+            if target > 1:
+                self._wait_for(target, time.monotonic() + self.batch_wait)
+            batch: list[_Item] = []
+            stop = False
+            # Only this thread pops, so the queue holds at least what was counted.
+            for _ in range(min(len(queued), self.batch_max)):
+                item = queued.popleft()
                 if item is None:
                     stop = True
                     break
                 batch.append(item)
-            self._last_batch = len(batch)
-            self._commit(batch)
+            if batch:
+                self._last_batch = len(batch)
+                self._commit(batch)
             if stop:
                 return
 
     def _commit(self, batch: list[_Item]) -> None:
         if self._failure is not None:
-            for _, _, future in batch:
-                future.set_exception(self._failure)
+            for _, _, waiter in batch:
+                waiter._fail(self._failure)
             return
         entries = [data for data, _, _ in batch]
         hashes = tree.leaf_hashes(entries)
@@ -215,23 +302,23 @@ class Sequencer:
                     f"log index {first} was written outside the sequencer; refusing to append"
                 )
             )
-            for _, _, future in batch:
-                future.set_exception(self._failure or Unavailable("the log failed"))
+            for _, _, waiter in batch:
+                waiter._fail(self._failure or Unavailable("the log failed"))
             return
         except Error as err:
-            for _, _, future in batch:
-                future.set_exception(err if isinstance(err, Unavailable) else Unavailable(str(err)))
+            for _, _, waiter in batch:
+                waiter._fail(err if isinstance(err, Unavailable) else Unavailable(str(err)))
             return
         except Exception as err:  # any driver failure must fail the waiters, not hang them
             log.exception("log append failed")
-            for _, _, future in batch:
-                future.set_exception(Unavailable(f"the log could not store the entry: {err}"))
+            for _, _, waiter in batch:
+                waiter._fail(Unavailable(f"the log could not store the entry: {err}"))
             return
         self._next = first + len(batch)
         with self._pending_lock:
             self._pending.extend(hashes)
-        for offset, (_, _, future) in enumerate(batch):
-            future.set_result(first + offset)
+        for offset, (_, _, waiter) in enumerate(batch):
+            waiter._resolve(first + offset)
 
     def _fail(self, err: Error) -> None:
         log.error("the transparency log stopped: %s", err)
