@@ -17,13 +17,12 @@ Besides the 256 hashes a tile publishes, the store keeps the tile's inner levels
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from consentgate.errors import IntegrityError, InvalidInput
-from consentgate.ledger.tree import HASH_SIZE, CompactRange, node_hash
+from consentgate.ledger.tree import HASH_SIZE, CompactRange, parent_hashes
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -115,12 +114,12 @@ def decode_bundle(data: bytes) -> list[bytes]:
 
 def inner_levels(hashes: bytes) -> bytes:
     """The hashes of levels 1…7 inside a tile whose level-0 hashes are ``hashes``, concatenated."""
-    out = bytearray()
     level = [hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)]
+    rows = []
     for _ in range(1, TILE_HEIGHT):
-        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        out += b"".join(level)
-    return bytes(out)
+        level = parent_hashes(level)
+        rows += level
+    return b"".join(rows)
 
 
 @dataclass(frozen=True)
@@ -185,7 +184,7 @@ class TileBuilder:
 
     Start it empty, or at ``size`` with the complete nodes of the tree's right edge
     (``tree.range_nodes(0, size)``) and the level-0 hashes of each partial edge tile. Every node
-    is hashed once, as it completes, straight into the sublevel of the tile that holds it.
+    is hashed once, when it completes, and kept in the sublevel of the tile that holds it.
     """
 
     def __init__(
@@ -219,50 +218,65 @@ class TileBuilder:
         return self.range.root()
 
     def add(self, leaf_hashes: Iterable[bytes]) -> None:
-        nodes, size = self.range.nodes, self.range.size
-        sha256 = hashlib.sha256
-        current: tuple[int, int] | None = None
-        levels: list[bytearray] = []
-        for leaf in leaf_hashes:
-            index = size
-            key = (0, index >> TILE_HEIGHT)
-            if key != current:
-                levels = self._levels(key, index)
-                current = key
-            levels[0] += leaf
-            level, acc = 0, leaf
-            while index & 1:
-                acc = sha256(b"\x01" + nodes.pop() + acc).digest()
-                index >>= 1
-                level += 1
-                if level < TILE_HEIGHT:  # still inside this level-0 tile
-                    levels[level] += acc
-                else:
-                    self._put(level, index, acc)
-            nodes.append(acc)
-            size += 1
-        self.range.size = size
+        """Integrate leaf hashes ``size, size+1, …``.
 
-    def _levels(self, key: tuple[int, int], first: int) -> list[bytearray]:
-        levels = self._open.get(key)
-        if levels is None:
-            levels = self._open[key] = [bytearray() for _ in range(TILE_HEIGHT)]
-        if len(levels[0]) != (first % TILE_WIDTH) * HASH_SIZE:
-            raise IntegrityError(f"tile {key[0]}/{key[1]} is out of step with the tree")
-        self._dirty.add(key)
-        return levels
+        Works one tree level at a time: the new nodes of a level are hashed in one bulk call
+        (:func:`tree.parent_hashes`) and appended to their tiles' rows as slices of one join, so
+        the Python work per leaf stays near zero (see the bulk hashing note in ``tree``).
+        """
+        level_hashes = list(leaf_hashes)
+        if not level_hashes:
+            return
+        start = self.range.size
+        end = start + len(level_hashes)
+        # The old right edge holds node (level, (start >> level) - 1) for each set bit of start.
+        old_edge = dict(
+            zip(
+                [lv for lv in range(start.bit_length() - 1, -1, -1) if start >> lv & 1],
+                self.range.nodes,
+                strict=True,
+            )
+        )
+        new_edge: list[bytes] = []  # bottom up
+        level, first = 0, start  # level_hashes are nodes (level, first), (level, first + 1), …
+        while True:
+            self._store(level, first, level_hashes)
+            last = first + len(level_hashes)
+            if first & 1:  # the left sibling of the first new node is on the old edge
+                level_hashes = [old_edge[level], *level_hashes]
+                first -= 1
+            if last & 1:
+                new_edge.append(level_hashes[-1])
+            if len(level_hashes) < 2:
+                break
+            level_hashes = parent_hashes(level_hashes)
+            level, first = level + 1, first >> 1
+        # Higher up nothing new completed: the edge keeps its old nodes there.
+        new_edge += [old_edge[lv] for lv in range(level + 1, end.bit_length()) if end >> lv & 1]
+        new_edge.reverse()
+        self.range.nodes = new_edge
+        self.range.size = end
 
-    def _put(self, level: int, index: int, value: bytes) -> None:
+    def _store(self, level: int, first: int, hashes: list[bytes]) -> None:
+        """Append nodes ``(level, first)``, … to the rows of the tiles that hold them."""
         tile_level, sub = divmod(level, TILE_HEIGHT)
-        key = (tile_level, index >> (TILE_HEIGHT - sub))
-        levels = self._open.get(key)
-        if levels is None:
-            levels = self._open[key] = [bytearray() for _ in range(TILE_HEIGHT)]
-        row = levels[sub]
-        if len(row) != (index % (TILE_WIDTH >> sub)) * HASH_SIZE:
-            raise IntegrityError(f"tile {key[0]}/{key[1]} is out of step with the tree")
-        row += value
-        self._dirty.add(key)
+        per_tile = TILE_WIDTH >> sub
+        joined = memoryview(b"".join(hashes))
+        done, index = 0, first
+        while done < len(hashes):
+            key = (tile_level, index // per_tile)
+            offset = index % per_tile
+            take = min(per_tile - offset, len(hashes) - done)
+            levels = self._open.get(key)
+            if levels is None:
+                levels = self._open[key] = [bytearray() for _ in range(TILE_HEIGHT)]
+            row = levels[sub]
+            if len(row) != offset * HASH_SIZE:
+                raise IntegrityError(f"tile {key[0]}/{key[1]} is out of step with the tree")
+            row += joined[done * HASH_SIZE : (done + take) * HASH_SIZE]
+            self._dirty.add(key)
+            done += take
+            index += take
 
     def flush(self) -> list[StoredTile]:
         """The tiles changed since the last flush; full ones are dropped from memory."""
