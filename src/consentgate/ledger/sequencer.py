@@ -3,7 +3,10 @@
 * **Group commit.** :meth:`Sequencer.append` queues an entry and blocks until the transaction that
   stores it has committed; only then is its index returned. One writer thread drains the queue
   into batches of at most ``batch_max`` entries, waiting at most ``batch_wait`` seconds for a batch
-  to fill, so concurrent callers share one commit.
+  to fill, so concurrent callers share one commit. Callers wait on a :class:`PendingAppend` (one
+  lock each) and the callers of one commit wake one another in turn (see
+  :mod:`consentgate.ledger.pending`): with dozens of writer threads, handing each its result
+  costs more than the commit does unless it is cheap.
 * **Integration.** At most every ``checkpoint_interval`` seconds, when there are new entries, a
   second thread adds the new leaf hashes to the tiles (C2SP tlog-tiles) and signs a checkpoint
   (C2SP tlog-checkpoint) over the new root; tiles and checkpoint are written in one transaction.
@@ -36,6 +39,7 @@ from consentgate.ledger import tree
 from consentgate.ledger.entries import MAX_ENTRY_BYTES
 from consentgate.ledger.logstore import LogReader, LogStore, SignedCheckpoint
 from consentgate.ledger.note import Checkpoint, NoteSigner
+from consentgate.ledger.pending import PendingAppend, WakeChain
 from consentgate.ledger.tiles import (
     StoredTile,
     TileBuilder,
@@ -56,56 +60,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class PendingAppend:
-    """A queued append: :meth:`result` blocks until its commit and returns the entry's index.
-
-    Hand-written instead of a :class:`concurrent.futures.Future`: a future is a
-    ``threading.Condition`` (an RLock, a waiter lock allocated on every wait, a deque of waiters,
-    a list of callbacks), and with dozens of threads each waiting on one append that Python-level
-    bookkeeping, paid on both sides of every hand-off, was what limited append throughput. This is
-    one C lock, taken when the append is queued and released once by the writer thread when the
-    outcome is known, so a caller waits in C and wakes exactly once.
-    """
-
-    __slots__ = ("_done", "_error", "_index")
-
-    def __init__(self) -> None:
-        self._done = _thread.allocate_lock()
-        self._done.acquire()
-        self._index = -1
-        self._error: BaseException | None = None
-
-    def done(self) -> bool:
-        """Whether the outcome is known (committed or failed)."""
-        return not self._done.locked()
-
-    def result(self, timeout: float | None = None) -> int:
-        """The entry's index once committed; the append's error if it failed; ``TimeoutError``
-        if neither is known within ``timeout`` seconds (the entry may still be committed later).
-        """
-        if not self._done.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
-            raise TimeoutError("the log append was not committed in time")
-        self._done.release()  # leave it released so that result() can be asked again
-        if self._error is not None:
-            raise self._error
-        return self._index
-
-    def _resolve(self, index: int) -> None:
-        self._index = index
-        self._done.release()
-
-    def _fail(self, error: BaseException) -> None:
-        self._error = error
-        self._done.release()
-
-
 class _FutureAppend(Future[int]):
-    """A queued append for async callers, who await it through :func:`asyncio.wrap_future`."""
+    """A queued append for async callers, who await it through :func:`asyncio.wrap_future`
+    (its callbacks wake the event loop, so it needs no place in a wake-up chain)."""
 
-    def _resolve(self, index: int) -> None:
+    def _resolve(self, index: int, chain: WakeChain) -> None:
         self.set_result(index)
 
-    def _fail(self, error: BaseException) -> None:
+    def _fail(self, error: BaseException, chain: WakeChain) -> None:
         self.set_exception(error)
 
 
@@ -141,6 +103,7 @@ class Sequencer:
         self._queue: deque[_Item | None] = deque()
         self._wakeup = _thread.allocate_lock()  # released to wake the writer; see _signal
         self._wanted = _NEVER  # queue length at which submitters wake the writer
+        self._closing = False
         self._pending: list[bytes] = []  # leaf hashes committed, not yet integrated
         self._pending_lock = threading.Lock()
         self._integrate_lock = threading.Lock()  # one integration at a time
@@ -150,6 +113,7 @@ class Sequencer:
         self._failure: Error | None = None
         self._next = 0
         self._last_batch = 1
+        self._last_chain = WakeChain()  # the waiters of the last commit (see ledger.pending)
         self._builder = TileBuilder()
         self._stale = False
 
@@ -181,6 +145,7 @@ class Sequencer:
     def stop(self) -> None:
         """Finish queued appends, integrate them, and stop the threads."""
         self._queue.append(None)
+        self._closing = True  # after the None: the writer stops waiting for a batch to fill
         self._signal()
         self._stopping.set()
         self._wake.set()
@@ -245,9 +210,10 @@ class Sequencer:
             self._wakeup.release()
 
     def _wait_for(self, count: int, deadline: float | None) -> bool:
-        """Wait until ``count`` appends are queued or ``deadline`` passes; whether they are."""
+        """Wait until ``count`` appends are queued or the sequencer stops (True), or until
+        ``deadline`` passes (False)."""
         queued = self._queue
-        while len(queued) < count:
+        while len(queued) < count and not self._closing:
             self._wanted = count  # published before the check below, so no signal is lost
             if len(queued) >= count:
                 break
@@ -264,7 +230,10 @@ class Sequencer:
     def _write_loop(self) -> None:
         queued = self._queue
         while True:
-            self._wait_for(1, None)
+            if not self._wait_for(1, time.monotonic() + self.batch_wait):
+                # Idle: wake the waiters of the last commit whose wake-up was not passed on.
+                self._last_chain.wake_all()
+                self._wait_for(1, None)
             # Wait for more only until the batch is as big as the last one: the callers that
             # were waiting then are back, and waiting longer would only add latency.
             target = min(self.batch_max, self._last_batch)
@@ -283,13 +252,30 @@ class Sequencer:
                 self._last_batch = len(batch)
                 self._commit(batch)
             if stop:
+                self._last_chain.wake_all()
                 return
 
     def _commit(self, batch: list[_Item]) -> None:
-        if self._failure is not None:
+        """Store ``batch`` in one transaction, then let its callers go: the committed get their
+        index, and on any failure every one of them gets the error (fail closed)."""
+        first = self._next
+        error = self._store(batch)
+        # Callers of the previous commit still waiting were left by a caller that stopped the
+        # chain; they have had this whole commit to wake one another, so wake them now.
+        self._last_chain.wake_all()
+        chain = self._last_chain = WakeChain()
+        if error is None:
+            for offset, (_, _, waiter) in enumerate(batch):
+                waiter._resolve(first + offset, chain)
+        else:
             for _, _, waiter in batch:
-                waiter._fail(self._failure)
-            return
+                waiter._fail(error, chain)
+        chain.wake_next()
+
+    def _store(self, batch: list[_Item]) -> Error | None:
+        """Append ``batch`` to the store; the error every one of its callers gets, if any."""
+        if self._failure is not None:
+            return self._failure
         entries = [data for data, _, _ in batch]
         hashes = tree.leaf_hashes(entries)
         first = self._next
@@ -302,23 +288,16 @@ class Sequencer:
                     f"log index {first} was written outside the sequencer; refusing to append"
                 )
             )
-            for _, _, waiter in batch:
-                waiter._fail(self._failure or Unavailable("the log failed"))
-            return
+            return self._failure or Unavailable("the log failed")
         except Error as err:
-            for _, _, waiter in batch:
-                waiter._fail(err if isinstance(err, Unavailable) else Unavailable(str(err)))
-            return
+            return err if isinstance(err, Unavailable) else Unavailable(str(err))
         except Exception as err:  # any driver failure must fail the waiters, not hang them
             log.exception("log append failed")
-            for _, _, waiter in batch:
-                waiter._fail(Unavailable(f"the log could not store the entry: {err}"))
-            return
+            return Unavailable(f"the log could not store the entry: {err}")
         self._next = first + len(batch)
         with self._pending_lock:
             self._pending.extend(hashes)
-        for offset, (_, _, waiter) in enumerate(batch):
-            waiter._resolve(first + offset)
+        return None
 
     def _fail(self, err: Error) -> None:
         log.error("the transparency log stopped: %s", err)

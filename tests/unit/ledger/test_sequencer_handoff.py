@@ -1,0 +1,147 @@
+"""How callers get their result: after the commit, never before, and never left waiting."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from consentgate.errors import Unavailable
+from consentgate.ledger.logstore import MemoryLogStore
+from consentgate.ledger.note import NoteSigner
+from consentgate.ledger.pending import PendingAppend
+from consentgate.ledger.sequencer import Sequencer
+
+ORIGIN = "unit.example/log"
+
+
+class GatedStore(MemoryLogStore):
+    """Holds each commit until the test lets it through, so appends queue up behind it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
+        self.committing = threading.Event()
+        self.batches: list[list[bytes]] = []
+
+    def append(
+        self,
+        first: int,
+        entries: Sequence[bytes],
+        leaf_hashes: Sequence[bytes],
+        annotations: Sequence[tuple[int, object]] = (),
+    ) -> None:
+        self.committing.set()
+        assert self.gate.wait(10)
+        self.batches.append(list(entries))
+        if entries[0].startswith(b"fail"):
+            raise Unavailable("the database is unavailable")
+        super().append(first, entries, leaf_hashes, annotations)
+
+
+@pytest.fixture
+def store() -> GatedStore:
+    return GatedStore()
+
+
+@pytest.fixture
+def batch_wait() -> float:
+    return 0.002
+
+
+@pytest.fixture
+def sequencer(store: GatedStore, batch_wait: float) -> Iterator[Sequencer]:
+    seq = Sequencer(
+        store, NoteSigner.generate(ORIGIN), checkpoint_interval=3600, batch_wait=batch_wait
+    ).start()
+    yield seq
+    store.gate.set()
+    seq.stop()
+
+
+def queue_behind_a_commit(
+    sequencer: Sequencer, store: GatedStore, data: list[bytes]
+) -> tuple[PendingAppend, list[PendingAppend]]:
+    """Start one commit and hold it; queue ``data`` behind it, so that they share the next one."""
+    store.gate.clear()
+    store.committing.clear()
+    head = sequencer.submit(b"the commit in progress")
+    assert store.committing.wait(5)
+    return head, [sequencer.submit(d) for d in data]
+
+
+def test_nothing_is_acknowledged_before_its_commit(sequencer: Sequencer, store: GatedStore) -> None:
+    head, _ = queue_behind_a_commit(sequencer, store, [])
+    with pytest.raises(TimeoutError):
+        head.result(timeout=0.05)
+    store.gate.set()
+    assert head.result(timeout=5) == 0
+    assert head.result(timeout=0) == 0  # asking again gives the same answer
+
+
+def test_callers_of_one_commit_all_get_their_index(sequencer: Sequencer, store: GatedStore) -> None:
+    head, queued = queue_behind_a_commit(sequencer, store, [f"e{i}".encode() for i in range(20)])
+    store.gate.set()
+    assert head.result(timeout=5) == 0
+    assert [p.result(timeout=5) for p in queued] == list(range(1, 21))
+    assert store.batches[1] == [f"e{i}".encode() for i in range(20)]  # one shared commit
+
+
+def test_a_caller_who_never_asks_does_not_hold_up_the_others(
+    sequencer: Sequencer, store: GatedStore
+) -> None:
+    """A caller that gave up (or dropped its handle) would stop the wake-up chain of its commit;
+    the writer wakes the rest itself once it is idle."""
+    _, (abandoned, waiting) = queue_behind_a_commit(sequencer, store, [b"abandoned", b"waiting"])
+    store.gate.set()
+    started = time.monotonic()
+    assert waiting.result(timeout=5) == 2
+    assert time.monotonic() - started < 1.0
+    assert abandoned.result(timeout=0) == 1
+
+
+@pytest.mark.parametrize("batch_wait", [30.0])  # the writer never falls idle in this test
+def test_a_caller_who_never_asks_is_passed_over_by_the_next_commit(
+    sequencer: Sequencer, store: GatedStore
+) -> None:
+    _, (abandoned, waiting) = queue_behind_a_commit(sequencer, store, [b"abandoned", b"waiting"])
+    store.gate.set()
+    with pytest.raises(TimeoutError):
+        waiting.result(timeout=0.05)  # the chain stopped at the caller who never asked
+    later = [sequencer.submit(b"later 1"), sequencer.submit(b"later 2")]  # fills a batch of two
+    assert waiting.result(timeout=5) == 2
+    assert [p.result(timeout=5) for p in later] == [3, 4]
+    assert abandoned.result(timeout=0) == 1
+
+
+def test_a_failed_commit_fails_every_caller_in_it(sequencer: Sequencer, store: GatedStore) -> None:
+    head, failing = queue_behind_a_commit(
+        sequencer, store, [f"fail {i}".encode() for i in range(5)]
+    )
+    store.gate.set()
+    assert head.result(timeout=5) == 0
+    for pending in failing:
+        with pytest.raises(Unavailable):
+            pending.result(timeout=5)
+    assert sequencer.append(b"the log goes on") == 1
+
+
+def test_many_threads_get_every_index_exactly_once(sequencer: Sequencer) -> None:
+    got: list[int] = []
+    lock = threading.Lock()
+
+    def writer(k: int) -> None:
+        for i in range(40):
+            index = sequencer.append(f"writer {k} entry {i}".encode())
+            with lock:
+                got.append(index)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == list(range(64 * 40))
