@@ -19,11 +19,13 @@ from typing import Protocol
 from consentgate.errors import Conflict, IntegrityError, InvalidInput, NotFound
 from consentgate.ledger import tree
 from consentgate.ledger.tiles import (
+    TILE_HEIGHT,
     TILE_WIDTH,
     StoredTile,
     TileId,
     encode_bundle,
     node_location,
+    proof_slices,
     tile_width_at,
 )
 from consentgate.ledger.tree import HASH_SIZE
@@ -142,12 +144,16 @@ class MemoryLogStore:
 class LogReader:
     """Reads the log for clients: tiles, bundles and proofs, bounded by signed checkpoints.
 
-    Full tiles never change, so they are kept in a small LRU cache; partial tiles are read fresh.
+    A tile's first ``w`` hashes never change once written, so tiles are kept in two small LRU
+    caches — one for level 0, where random proofs mostly miss, and one for the few tiles above
+    it, which every proof needs — and a cached tile serves any request it is wide enough for;
+    narrower ones are read again.
     """
 
     def __init__(self, store: LogStore, cache_tiles: int = 4096) -> None:
         self.store = store
-        self._cache: OrderedDict[tuple[int, int], StoredTile] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int], StoredTile] = OrderedDict()  # level 0
+        self._upper: OrderedDict[tuple[int, int], StoredTile] = OrderedDict()  # levels >= 1
         self._cache_max = cache_tiles
         self._lock = threading.Lock()
         self._signed_cache: dict[int, SignedCheckpoint] = {}
@@ -170,26 +176,52 @@ class LogReader:
             self._signed_cache[size] = found
         return found
 
-    def _tiles(self, needs: dict[tuple[int, int], int]) -> dict[tuple[int, int], StoredTile]:
-        """Tiles with at least the given widths. A tile's first ``w`` hashes never change, so a
-        cached copy serves any request it is wide enough for; narrower ones are read again."""
-        got: dict[tuple[int, int], StoredTile] = {}
+    def _cached(self, key: tuple[int, int], width: int) -> StoredTile | None:
+        cache = self._upper if key[0] else self._cache
         with self._lock:
-            for key, width in needs.items():
-                cached = self._cache.get(key)
-                if cached is not None and cached.width >= width:
-                    got[key] = cached
-        missing = [key for key in needs if key not in got]
+            tile = cache.get(key)
+            if tile is None or len(tile.hashes) < width * HASH_SIZE:
+                return None
+            cache.move_to_end(key)
+            return tile
+
+    def _remember(self, fetched: dict[tuple[int, int], StoredTile]) -> None:
+        if not self._cache_max:
+            return
+        with self._lock:
+            for key, tile in fetched.items():
+                cache = self._upper if key[0] else self._cache
+                cache[key] = tile
+                cache.move_to_end(key)
+                if len(cache) > self._cache_max:
+                    cache.popitem(last=False)
+
+    def _tiles(self, needs: dict[tuple[int, int], int]) -> dict[tuple[int, int], StoredTile]:
+        """Tiles with at least the given widths (some may be left out if the store lacks them)."""
+        got: dict[tuple[int, int], StoredTile] = {}
+        missing = []
+        for key, width in needs.items():
+            tile = self._cached(key, width)
+            if tile is None:
+                missing.append(key)
+            else:
+                got[key] = tile
         if missing:
             fetched = self.store.tiles(missing)
-            with self._lock:
-                for key, stored in fetched.items():
-                    self._cache[key] = stored
-                    self._cache.move_to_end(key)
-                while len(self._cache) > self._cache_max:
-                    self._cache.popitem(last=False)
+            self._remember(fetched)
             got.update(fetched)
         return got
+
+    def _tile(self, level: int, index: int, width: int) -> StoredTile:
+        """Read one tile the caches could not serve (at least ``width`` hashes wide) and
+        remember it; :class:`IntegrityError` if the store lacks it."""
+        key = (level, index)
+        fetched = self.store.tiles([key])
+        self._remember(fetched)
+        tile = fetched.get(key)
+        if tile is None or len(tile.hashes) < width * HASH_SIZE:
+            raise IntegrityError(f"the store lacks hash tile {level}/{index}")
+        return tile
 
     def read_nodes(self, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
         """Hashes of complete nodes, from the stored tiles (a :data:`tree.NodeReader`)."""
@@ -265,12 +297,60 @@ class LogReader:
         return out, [got[node] for node in extra]
 
     def inclusion(self, index: int, size: int) -> tuple[bytes, list[bytes], bytes]:
-        """``(leaf hash, proof, root)`` for entry ``index`` in the signed tree of ``size``."""
+        """``(leaf hash, proof, root)`` for entry ``index`` in the signed tree of ``size``.
+
+        RFC 9162 §2.1.3.1 ``PATH(index, D[size])``, read straight from one tile per tile level:
+        let ``fork`` be the highest level where ``index`` and ``size`` differ, so the node
+        ``(fork, index >> fork)`` is complete and covers ``[begin, end)``. The proof is the
+        siblings of the path below ``fork`` (complete nodes), then the hash of ``[end, size)``
+        (the tree's right border; the same for every index under it, so it is remembered), then
+        the complete nodes left of ``begin``, bottom up — the left siblings of the path above
+        ``fork``. Every node at levels ``8T … 8T+7`` of that list lies in the level-``T`` tile
+        above ``index``, so a proof reads one tile per tile level. :meth:`hash_ranges` computes the
+        same from the generic range plans; the tests hold the two to the same bytes.
+        """
         if size < 1 or not 0 <= index < size:
             raise InvalidInput("an inclusion proof needs 0 <= index < size")
-        signed = self._signed(size)
-        proof, (leaf,) = self.hash_ranges(tree.inclusion_ranges(index, size), [(0, index)])
-        return leaf, proof, signed.root
+        signed = self._signed_cache.get(size) or self._signed(size)
+        fork = (index ^ size).bit_length() - 1
+        begin = index >> fork << fork
+        end = begin + (1 << fork)
+        below: list[bytes] = []  # siblings under the fork, bottom up
+        left: list[bytes] = []  # complete nodes left of the fork, bottom up
+        leaf = b""
+        for base in range(0, max(fork, begin.bit_length(), 1), TILE_HEIGHT):
+            position = (index >> base) & (TILE_WIDTH - 1)
+            sub_fork = fork - base
+            sub_fork = -1 if sub_fork < 0 else TILE_HEIGHT if sub_fork > TILE_HEIGHT else sub_fork
+            where = proof_slices(position, sub_fork, TILE_WIDTH, not base)
+            if not where.need:
+                continue
+            key = (base // TILE_HEIGHT, index >> (base + TILE_HEIGHT))
+            # The hit path reads the cache without the lock: one dict read, atomic under the GIL.
+            tile = (self._upper if base else self._cache).get(key)
+            if tile is None or len(tile.hashes) < where.need * HASH_SIZE:
+                tile = self._tile(key[0], key[1], where.need)
+            hashes = tile.hashes
+            if len(hashes) != TILE_WIDTH * HASH_SIZE:  # a partial tile lays out its inner levels
+                where = proof_slices(position, sub_fork, len(hashes) // HASH_SIZE, not base)
+            nodes = where.from_hashes(hashes) + where.from_inner(tile.inner)
+            if not base:
+                leaf, nodes = nodes[0], nodes[1:]
+            below += nodes[: where.below]
+            left += nodes[where.below :]
+        if end < size:
+            below.append(self._border(end, size))
+        return leaf, below + left, signed.root
+
+    def _border(self, start: int, end: int) -> bytes:
+        """``MTH(D[start:end])`` for a range on a signed tree's right border, remembered."""
+        known = self._borders.get((start, end))
+        if known is None:
+            known = tree.fold_nodes(self.read_nodes(tree.range_nodes(start, end)))
+            if len(self._borders) >= 65536:
+                self._borders.clear()
+            self._borders[(start, end)] = known
+        return known
 
     def consistency(self, old: int, new: int) -> tuple[list[bytes], bytes, bytes]:
         """``(proof, old root, new root)`` between two signed sizes ``0 < old <= new``."""

@@ -17,8 +17,9 @@ Besides the 256 hashes a tile publishes, the store keeps the tile's inner levels
 from __future__ import annotations
 
 import functools
+import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from consentgate.errors import IntegrityError, InvalidInput
@@ -122,7 +123,7 @@ def inner_levels(hashes: bytes) -> bytes:
     return b"".join(rows)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredTile:
     """A hash tile as the store keeps it: published hashes plus inner levels."""
 
@@ -144,14 +145,74 @@ class StoredTile:
             )
         if sublevel == 0:
             return self.hashes[position * HASH_SIZE : (position + 1) * HASH_SIZE]
-        offset = (_offsets(width)[sublevel] + position) * HASH_SIZE
+        offset = (inner_offsets(width)[sublevel] + position) * HASH_SIZE
         return self.inner[offset : offset + HASH_SIZE]
 
 
 @functools.cache
-def _offsets(width: int) -> tuple[int, ...]:
+def inner_offsets(width: int) -> tuple[int, ...]:
     """Where each sublevel starts in a tile's inner levels, in hashes (index 0 unused)."""
     return (0, *(sum(width >> s for s in range(1, sub)) for sub in range(1, TILE_HEIGHT)))
+
+
+def _getter(slices: list[slice]) -> Callable[[bytes], tuple[bytes, ...]]:
+    """``data -> tuple(data[s] for s in slices)`` in one C call where ``itemgetter`` allows."""
+    if len(slices) > 1:
+        return operator.itemgetter(*slices)
+    if slices:
+        only = slices[0]
+        return lambda data: (data[only],)
+    return lambda data: ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProofSlices:
+    """Where one tile holds the nodes an inclusion proof takes from it.
+
+    ``from_hashes`` and ``from_inner`` cut them, ascending by sublevel, out of the tile's
+    hashes and inner levels (the proved leaf first, when ``leaf``); of the nodes after the leaf,
+    the first ``below`` lie under the fork and the others left of it. ``need`` is how wide the
+    tile must be (0: the proof needs nothing from it).
+    """
+
+    need: int
+    leaf: bool
+    below: int
+    from_hashes: Callable[[bytes], tuple[bytes, ...]]
+    from_inner: Callable[[bytes], tuple[bytes, ...]]
+
+
+@functools.lru_cache(
+    maxsize=16384
+)  # 256 positions × 10 forks × 2, for full tiles and a few edge widths
+def proof_slices(position: int, fork: int, width: int, leaf: bool) -> ProofSlices:
+    """:class:`ProofSlices` for a tile of ``width`` that the proved path crosses at
+    ``position`` of its sublevel 0, meeting the tree's right border at sublevel ``fork``
+    (clamped to -1 … 8); with ``leaf``, the proved leaf's own hash is taken too.
+
+    Built once and reused, so that a proof takes its nodes from a tile in two C calls, not a
+    Python loop over sublevels: proofs are served at high rates. Below the fork the proof has
+    the path's sibling at every sublevel, above it the path's left sibling where there is one.
+    """
+    subs = [s for s in range(TILE_HEIGHT) if s < fork or (s > fork and position >> s & 1)]
+    need = max(((((position >> s) ^ 1) + 1) << s for s in subs), default=0)
+    offsets = inner_offsets(width)
+    in_hashes = [slice(position * HASH_SIZE, (position + 1) * HASH_SIZE)] if leaf else []
+    in_inner = []
+    for s in subs:
+        at = (position >> s) ^ 1
+        if s == 0:
+            in_hashes.append(slice(at * HASH_SIZE, (at + 1) * HASH_SIZE))
+        else:
+            at = (offsets[s] + at) * HASH_SIZE
+            in_inner.append(slice(at, at + HASH_SIZE))
+    return ProofSlices(
+        max(need, position + 1) if leaf else need,
+        leaf,
+        sum(1 for s in subs if s < fork),
+        _getter(in_hashes),
+        _getter(in_inner),
+    )
 
 
 def node_location(level: int, index: int) -> tuple[int, int, int, int]:
