@@ -326,10 +326,17 @@ class LogReader:
             if not where.need:
                 continue
             key = (base // TILE_HEIGHT, index >> (base + TILE_HEIGHT))
-            # The hit path reads the cache without the lock: one dict read, atomic under the GIL.
-            tile = (self._upper if base else self._cache).get(key)
+            # The hit path skips the lock: each OrderedDict call is atomic under the GIL, and a
+            # tile evicted between the two calls was still a valid copy.
+            cache = self._upper if base else self._cache
+            tile = cache.get(key)
             if tile is None or len(tile.hashes) < where.need * HASH_SIZE:
                 tile = self._tile(key[0], key[1], where.need)
+            else:
+                try:  # noqa: SIM105 - on the hot path; suppress() costs a context manager
+                    cache.move_to_end(key)
+                except KeyError:
+                    pass
             hashes = tile.hashes
             if len(hashes) != TILE_WIDTH * HASH_SIZE:  # a partial tile lays out its inner levels
                 where = proof_slices(position, sub_fork, len(hashes) // HASH_SIZE, not base)
