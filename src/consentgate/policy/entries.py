@@ -114,10 +114,29 @@ class AgreementWindow(NamedTuple):
     scopes: frozenset[Scope]
 
 
-#: The agreement side of a decision for one scope over ``[start, end)``, where it cannot change:
-#: (start, end, outcome, capability in force, whether in-force versions cover the category and
-#: action only for other purposes).
-AgreementMemo = tuple[float, float, r.Outcome, CapWindow | None, bool]
+class AgreementMemo:
+    """The agreement side of a decision for one scope over ``[start, end)``, where it cannot change.
+
+    ``cap`` is the capability in force (or None) and ``other_purpose`` whether the versions in
+    force cover the category and action only for other purposes.
+    """
+
+    __slots__ = ("cap", "end", "other_purpose", "outcome", "start")
+
+    def __init__(
+        self,
+        start: float,
+        end: float,
+        outcome: r.Outcome,
+        cap: CapWindow | None,
+        other_purpose: bool,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.outcome = outcome
+        self.cap = cap
+        self.other_purpose = other_purpose
+
 
 _KNOWN_ACTIONS: Final = frozenset(a.value for a in Action)
 
@@ -178,13 +197,15 @@ class PartnerEntry:
     def agreement_at(self, scope: Scope, at: float) -> AgreementMemo:
         """The agreement side of a decision on ``scope`` at ``at``, memoized while it holds."""
         memo = self.memo.get(scope)
-        if memo is not None and memo[0] <= at < memo[1]:
+        if memo is not None and memo.start <= at < memo.end:
             return memo
         i = bisect_right(self.breakpoints, at)
         start = self.breakpoints[i - 1] if i > 0 else -inf
         end = self.breakpoints[i] if i < len(self.breakpoints) else inf
         cap = self.capability_at(scope, at)
-        memo = (start, end, self._outcome(scope, at, cap), cap, self._other_purpose(scope, at))
+        memo = AgreementMemo(
+            start, end, self._outcome(scope, at, cap), cap, self._other_purpose(scope, at)
+        )
         if scope[0] in CATEGORY_BITS and scope[1] in _KNOWN_ACTIONS and len(self.memo) < 4096:
             self.memo[scope] = memo  # bounded: junk scopes are never remembered
         return memo

@@ -169,8 +169,8 @@ class DecisionIndex:
             settings.person_id,
             settings_mask(
                 settings.share_with_partners,
-                (c.value for c in settings.categories),
-                (c.value for c in settings.via_others),
+                [c.value for c in settings.categories],
+                [c.value for c in settings.via_others],
             ),
         )
 

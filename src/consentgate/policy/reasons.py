@@ -71,12 +71,15 @@ class Outcome:
     compare them by identity.
     """
 
-    __slots__ = ("code", "ok", "rule")
+    __slots__ = ("code", "ok", "ordinal", "rule")
 
     def __init__(self, rule: Rule, code: str, ok: bool) -> None:
         self.rule = rule
         self.code = code
         self.ok = ok
+        #: Position in :data:`OUTCOMES` (-1 for an outcome not listed there): lets the engine
+        #: key its shared denials by one small integer instead of hashing a tuple of outcomes.
+        self.ordinal = -1
 
     def __repr__(self) -> str:
         return f"Outcome({self.code!r}, ok={self.ok})"
@@ -86,38 +89,38 @@ def _outcome(rule: Rule, name: str, ok: bool = False) -> Outcome:
     return Outcome(rule, f"{rule.value}.{name}", ok)
 
 
-PARTNER_ACTIVE: Final = _outcome(Rule.PARTNER, "active", ok=True)
-PARTNER_SUSPENDED: Final = _outcome(Rule.PARTNER, "suspended")
-PARTNER_TERMINATED: Final = _outcome(Rule.PARTNER, "terminated")
-PARTNER_UNKNOWN: Final = _outcome(Rule.PARTNER, "unknown")
+PARTNER_ACTIVE: Final[Outcome] = _outcome(Rule.PARTNER, "active", ok=True)
+PARTNER_SUSPENDED: Final[Outcome] = _outcome(Rule.PARTNER, "suspended")
+PARTNER_TERMINATED: Final[Outcome] = _outcome(Rule.PARTNER, "terminated")
+PARTNER_UNKNOWN: Final[Outcome] = _outcome(Rule.PARTNER, "unknown")
 
-AGREEMENT_IN_FORCE: Final = _outcome(Rule.AGREEMENT, "in_force", ok=True)
-AGREEMENT_NONE: Final = _outcome(Rule.AGREEMENT, "none")
-AGREEMENT_NOT_STARTED: Final = _outcome(Rule.AGREEMENT, "not_started")
-AGREEMENT_EXPIRED: Final = _outcome(Rule.AGREEMENT, "expired")
-AGREEMENT_ENDED: Final = _outcome(Rule.AGREEMENT, "ended")
-AGREEMENT_NOT_COVERED: Final = _outcome(Rule.AGREEMENT, "not_covered")
+AGREEMENT_IN_FORCE: Final[Outcome] = _outcome(Rule.AGREEMENT, "in_force", ok=True)
+AGREEMENT_NONE: Final[Outcome] = _outcome(Rule.AGREEMENT, "none")
+AGREEMENT_NOT_STARTED: Final[Outcome] = _outcome(Rule.AGREEMENT, "not_started")
+AGREEMENT_EXPIRED: Final[Outcome] = _outcome(Rule.AGREEMENT, "expired")
+AGREEMENT_ENDED: Final[Outcome] = _outcome(Rule.AGREEMENT, "ended")
+AGREEMENT_NOT_COVERED: Final[Outcome] = _outcome(Rule.AGREEMENT, "not_covered")
 
-GRANT_ACTIVE: Final = _outcome(Rule.GRANT, "active", ok=True)
-GRANT_MISSING: Final = _outcome(Rule.GRANT, "missing")
-GRANT_REVOKED: Final = _outcome(Rule.GRANT, "revoked")
-GRANT_EXPIRED: Final = _outcome(Rule.GRANT, "expired")
-GRANT_NOT_STARTED: Final = _outcome(Rule.GRANT, "not_started")
-GRANT_NOT_COVERED: Final = _outcome(Rule.GRANT, "not_covered")
-GRANT_WRONG_CLIENT: Final = _outcome(Rule.GRANT, "wrong_client")
+GRANT_ACTIVE: Final[Outcome] = _outcome(Rule.GRANT, "active", ok=True)
+GRANT_MISSING: Final[Outcome] = _outcome(Rule.GRANT, "missing")
+GRANT_REVOKED: Final[Outcome] = _outcome(Rule.GRANT, "revoked")
+GRANT_EXPIRED: Final[Outcome] = _outcome(Rule.GRANT, "expired")
+GRANT_NOT_STARTED: Final[Outcome] = _outcome(Rule.GRANT, "not_started")
+GRANT_NOT_COVERED: Final[Outcome] = _outcome(Rule.GRANT, "not_covered")
+GRANT_WRONG_CLIENT: Final[Outcome] = _outcome(Rule.GRANT, "wrong_client")
 
-PURPOSE_OK: Final = _outcome(Rule.PURPOSE, "ok", ok=True)
-PURPOSE_UNKNOWN: Final = _outcome(Rule.PURPOSE, "unknown")
-PURPOSE_MISMATCH: Final = _outcome(Rule.PURPOSE, "mismatch")
+PURPOSE_OK: Final[Outcome] = _outcome(Rule.PURPOSE, "ok", ok=True)
+PURPOSE_UNKNOWN: Final[Outcome] = _outcome(Rule.PURPOSE, "unknown")
+PURPOSE_MISMATCH: Final[Outcome] = _outcome(Rule.PURPOSE, "mismatch")
 
-SETTINGS_ALLOWED: Final = _outcome(Rule.SETTINGS, "allowed", ok=True)
-SETTINGS_SHARING_OFF: Final = _outcome(Rule.SETTINGS, "sharing_off")
-SETTINGS_CATEGORY_OFF: Final = _outcome(Rule.SETTINGS, "category_off")
-SETTINGS_UNKNOWN_PERSON: Final = _outcome(Rule.SETTINGS, "unknown_person")
+SETTINGS_ALLOWED: Final[Outcome] = _outcome(Rule.SETTINGS, "allowed", ok=True)
+SETTINGS_SHARING_OFF: Final[Outcome] = _outcome(Rule.SETTINGS, "sharing_off")
+SETTINGS_CATEGORY_OFF: Final[Outcome] = _outcome(Rule.SETTINGS, "category_off")
+SETTINGS_UNKNOWN_PERSON: Final[Outcome] = _outcome(Rule.SETTINGS, "unknown_person")
 
-QUOTA_OK: Final = _outcome(Rule.QUOTA, "ok", ok=True)
-QUOTA_EXCEEDED: Final = _outcome(Rule.QUOTA, "exceeded")
-QUOTA_UNCHECKED: Final = _outcome(Rule.QUOTA, "unchecked")
+QUOTA_OK: Final[Outcome] = _outcome(Rule.QUOTA, "ok", ok=True)
+QUOTA_EXCEEDED: Final[Outcome] = _outcome(Rule.QUOTA, "exceeded")
+QUOTA_UNCHECKED: Final[Outcome] = _outcome(Rule.QUOTA, "unchecked")
 
 #: The code of a decision that could not be evaluated: always a deny.
 ENGINE_ERROR: Final = "engine.error"
@@ -128,6 +131,8 @@ THIRD_PARTY_FILTERED: Final = "third_party.filtered"
 OUTCOMES: Final[dict[str, Outcome]] = {
     o.code: o for o in list(globals().values()) if isinstance(o, Outcome)
 }
+for _ordinal, _listed in enumerate(OUTCOMES.values()):
+    _listed.ordinal = _ordinal
 
 #: Every documented code, rule outcomes and the others.
 CODES: Final = frozenset(OUTCOMES) | {ENGINE_ERROR, THIRD_PARTY_FILTERED}
