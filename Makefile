@@ -5,8 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The decision engine compiled with mypyc (see src/consentgate/native.py), rebuilt when it changes.
+NATIVE := $(VENV)/.native-stamp
+NATIVE_SOURCES := $(wildcard src/consentgate/policy/*.py) src/consentgate/native.py
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench native clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +17,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	touch $(STAMP)
 
-run: $(STAMP)
+$(NATIVE): $(STAMP) $(NATIVE_SOURCES)
+	$(BIN)/python -m consentgate.native
+	touch $(NATIVE)
+
+native: $(NATIVE)
+
+run: $(STAMP) $(NATIVE)
 	$(BIN)/consentgate db upgrade
 	$(BIN)/consentgate demo seed --if-empty
 	$(BIN)/consentgate serve
@@ -28,12 +37,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
-	$(BIN)/pytest
+pytest: $(STAMP) $(NATIVE)
+	CONSENTGATE_REQUIRE_NATIVE=1 $(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(NATIVE)
 	$(BIN)/consentgate bench policy
 	$(BIN)/consentgate bench ledger
 
 clean:
 	rm -rf $(VENV) var
+	find src -name '*.so' -delete

@@ -22,6 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from consentgate import native
 from consentgate.policy import partner_exposure_count
 from policy_world import (
     NOW,
@@ -135,12 +136,17 @@ def run(
     json: bool, runs: int = 3, people: int = 10_000, big_people: int = 1_000_000
 ) -> dict[str, Any]:
     """Run the benchmark; print a table, or one JSON object (DESIGN.md, "Benchmarks") with ``json``."""
+    if native.stale():
+        raise SystemExit(
+            f"compiled modules older than their source: {native.stale()}; run `make native`"
+        )
     rows = compare(runs, people, queries=20_000)
     big = scale(runs, big_people)
     by_name = {row["system"]: row for row in rows}
     ours = by_name["consentgate"]["checks_per_s"]
     result: dict[str, Any] = {
         "bench": "policy",
+        "engine": native.status(),
         "runs": runs,
         "rows": rows,
         "ratios": {
@@ -159,7 +165,7 @@ def run(
 
 
 def _print_table(result: dict[str, Any]) -> None:
-    print(f"bench policy — median of {result['runs']} runs")
+    print(f"bench policy — median of {result['runs']} runs, engine {result['engine']}")
     print(f"{'system':<24}{'checks/s':>14}{'p50 µs':>10}{'p99 µs':>10}{'ours ÷ it':>12}")
     for row in result["rows"]:
         ratio = result["ratios"].get(row["system"], 1.0)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from consentgate import native
 from consentgate.config import Settings
 from consentgate.services.wiring import Services
 from consentgate.store import Database
@@ -111,8 +112,16 @@ def services(settings: Settings, database: Database, clock: FrozenClock) -> Serv
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """CI sets CONSENTGATE_REQUIRE_POSTGRES: then running without PostgreSQL is an error, not a skip."""
+    """CI sets CONSENTGATE_REQUIRE_POSTGRES: then running without PostgreSQL is an error, not a skip.
+
+    A compiled engine older than its source would test yesterday's code: that is an error too.
+    """
     if os.environ.get("CONSENTGATE_REQUIRE_POSTGRES") and PG_URL is None:
         raise pytest.UsageError(
             "CONSENTGATE_REQUIRE_POSTGRES is set but CONSENTGATE_TEST_DATABASE_URL is not"
+        )
+    stale = native.stale()
+    if stale:
+        raise pytest.UsageError(
+            f"compiled modules are older than their source ({', '.join(stale)}): run `make native`"
         )

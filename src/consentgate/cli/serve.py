@@ -16,8 +16,14 @@ def serve(
     database: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Migrate the database, then serve the API, the pages and the log."""
+    from consentgate import native
     from consentgate.api.app import create_app
 
+    stale = native.stale()
+    if stale:  # a compiled engine that no longer matches its source: never serve with it
+        console.print(f"[red]compiled modules are older than their source: {', '.join(stale)}[/]")
+        console.print("rebuild them with `make native`")
+        raise typer.Exit(2)
     settings = settings_from(database, host=host, port=port)
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
@@ -25,4 +31,5 @@ def serve(
     console.print(f"  home:            {base}/")
     console.print(f"  API docs:        {base}/docs")
     console.print(f"  log checkpoint:  {base}/log/checkpoint")
+    console.print(f"  decision engine: {native.status()}")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
