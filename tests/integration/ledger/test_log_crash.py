@@ -42,9 +42,14 @@ def test_sigkill_under_load_loses_no_acknowledged_entry(
             stdout=subprocess.PIPE,
             env=env,
         )
-        time.sleep(rnd.uniform(0.5, 1.2))
+        # Kill at a random moment once the child appends (its first acknowledgement), so a slow
+        # start on a loaded machine does not turn the run into a kill before any work.
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        time.sleep(rnd.uniform(0.3, 1.0))
         child.send_signal(signal.SIGKILL)
-        out, _ = child.communicate()
+        rest, _ = child.communicate()
+        out = first + rest
         assert child.returncode == -signal.SIGKILL
         for line in out.split(b"\n")[:-1]:  # the last piece may be cut mid-line
             index, data = line.split(b" ", 1)
