@@ -6,27 +6,36 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 import consentgate
 from consentgate import native
+from consentgate.ledger import tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_engine_runs_compiled_exactly_when_it_was_built() -> None:
-    built = all(any(p.exists() for p in native._extensions(m)) for m in native.MODULES)
+def _built(modules: Iterable[str]) -> bool:
+    return all(any(p.exists() for p in native._extensions(m)) for m in modules)
+
+
+def test_the_engine_and_the_hashing_run_compiled_exactly_when_they_were_built() -> None:
+    engine, hashing = _built(native.MODULES), _built(native.C_EXTENSIONS)
     # ``make test`` builds the extensions first and sets CONSENTGATE_REQUIRE_NATIVE.
     if os.environ.get("CONSENTGATE_REQUIRE_NATIVE"):
-        assert built, "CONSENTGATE_REQUIRE_NATIVE is set but the engine was not compiled"
-    assert native.status() == ("compiled" if built else "interpreted")
+        assert engine, "CONSENTGATE_REQUIRE_NATIVE is set but the engine was not compiled"
+        assert hashing, "CONSENTGATE_REQUIRE_NATIVE is set but ledger/_hashes.c was not built"
+    assert native.status() == ("compiled" if engine else "interpreted")
+    in_use = tree.BULK_HASHING
+    assert in_use == ("c" if hashing else "hashlib")
     assert native.stale() == []
 
 
 @pytest.mark.slow
-def test_the_same_source_interpreted_passes_the_engine_suite(tmp_path: Path) -> None:
+def test_the_same_source_interpreted_passes_the_engine_and_ledger_suites(tmp_path: Path) -> None:
     # A copy of the sources without the extensions: what a plain ``pip install`` runs.
     src = tmp_path / "src"
     shutil.copytree(
@@ -36,12 +45,13 @@ def test_the_same_source_interpreted_passes_the_engine_suite(tmp_path: Path) -> 
     )
     env = {**os.environ, "PYTHONPATH": str(src)}
     probe = subprocess.run(
-        [sys.executable, "-c", "from consentgate import native; print(native.status())"],
+        [sys.executable, "-c", "from consentgate import native; from consentgate.ledger import tree; "
+         "print(native.status(), tree.BULK_HASHING)"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert probe.stdout.strip() == "interpreted"
+    assert probe.stdout.split() == ["interpreted", "hashlib"]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "tests/unit/policy"],
+        [sys.executable, "-m", "pytest", "-q", "tests/unit/policy", "tests/unit/ledger"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
