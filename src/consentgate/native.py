@@ -2,7 +2,7 @@
 
 Why compile: every partner request is decided in the engine, and interpreted Python spends most
 of a decision on the interpreter itself, not on the rules (measured with ``bench/policy.py``:
-about 0.25× a bare dict lookup per check interpreted, 0.39–0.59× compiled). mypyc ships with
+about 0.25× a bare dict lookup per check interpreted, 0.47–0.59× compiled). mypyc ships with
 mypy, which already checks this code in strict mode, so the compiled modules are the very same
 source, type-checked, with no second implementation to keep in step.
 
