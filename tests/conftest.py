@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from consentgate import native
 from consentgate.config import Settings
+from consentgate.errors import ConfigError
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
@@ -120,8 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "CONSENTGATE_REQUIRE_POSTGRES is set but CONSENTGATE_TEST_DATABASE_URL is not"
         )
-    stale = native.stale()
-    if stale:
-        raise pytest.UsageError(
-            f"compiled modules are older than their source ({', '.join(stale)}): run `make native`"
-        )
+    try:
+        native.ensure_fresh()
+    except ConfigError as err:
+        raise pytest.UsageError(err.message) from None

@@ -26,6 +26,8 @@ import tempfile
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
+from consentgate.errors import ConfigError
+
 #: The modules compiled together: the engine and everything it touches per decision.
 MODULES = (
     "consentgate.policy.reasons",
@@ -68,6 +70,16 @@ def stale() -> list[str]:
             if ext.exists() and ext.stat().st_mtime < source.stat().st_mtime:
                 out.append(module)
     return out
+
+
+def ensure_fresh() -> None:
+    """:class:`ConfigError` if a compiled module is older than its source: running it would run
+    (or test, or measure) code that is no longer what the source says."""
+    left = stale()
+    if left:
+        raise ConfigError(
+            f"compiled modules are older than their source ({', '.join(left)}): run `make native`"
+        )
 
 
 def build() -> None:

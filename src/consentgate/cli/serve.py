@@ -19,11 +19,7 @@ def serve(
     from consentgate import native
     from consentgate.api.app import create_app
 
-    stale = native.stale()
-    if stale:  # a compiled engine that no longer matches its source: never serve with it
-        console.print(f"[red]compiled modules are older than their source: {', '.join(stale)}[/]")
-        console.print("rebuild them with `make native`")
-        raise typer.Exit(2)
+    native.ensure_fresh()  # never serve a compiled engine that no longer matches its source
     settings = settings_from(database, host=host, port=port)
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"

@@ -311,7 +311,7 @@ class LogReader:
         """
         if size < 1 or not 0 <= index < size:
             raise InvalidInput("an inclusion proof needs 0 <= index < size")
-        signed = self._signed_cache.get(size) or self._signed(size)
+        signed = self._signed(size)
         fork = (index ^ size).bit_length() - 1
         begin = index >> fork << fork
         end = begin + (1 << fork)

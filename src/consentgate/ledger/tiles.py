@@ -182,9 +182,8 @@ class ProofSlices:
     from_inner: Callable[[bytes], tuple[bytes, ...]]
 
 
-@functools.lru_cache(
-    maxsize=16384
-)  # 256 positions × 10 forks × 2, for full tiles and a few edge widths
+# 256 positions × 10 forks × 2, for full tiles and a few edge widths.
+@functools.lru_cache(maxsize=16384)
 def proof_slices(position: int, fork: int, width: int, leaf: bool) -> ProofSlices:
     """:class:`ProofSlices` for a tile of ``width`` that the proved path crosses at
     ``position`` of its sublevel 0, meeting the tree's right border at sublevel ``fork``

@@ -127,21 +127,3 @@ def test_a_failed_commit_fails_every_caller_in_it(sequencer: Sequencer, store: G
         with pytest.raises(Unavailable):
             pending.result(timeout=5)
     assert sequencer.append(b"the log goes on") == 1
-
-
-def test_many_threads_get_every_index_exactly_once(sequencer: Sequencer) -> None:
-    got: list[int] = []
-    lock = threading.Lock()
-
-    def writer(k: int) -> None:
-        for i in range(40):
-            index = sequencer.append(f"writer {k} entry {i}".encode())
-            with lock:
-                got.append(index)
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(64)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(got) == list(range(64 * 40))

@@ -46,25 +46,28 @@ def sequencer(signer: NoteSigner) -> Iterator[Sequencer]:
     seq.stop()
 
 
-def test_concurrent_appends_get_every_index_exactly_once(sequencer: Sequencer) -> None:
+@pytest.mark.parametrize(("writers", "each"), [(16, 50), (64, 40)])
+def test_concurrent_appends_get_every_index_exactly_once(
+    sequencer: Sequencer, writers: int, each: int
+) -> None:
     got: list[int] = []
     lock = threading.Lock()
 
     def writer(k: int) -> None:
-        for i in range(50):
+        for i in range(each):
             index = sequencer.append(f"writer {k} entry {i}".encode())
             with lock:
                 got.append(index)
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(16)]
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(writers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(got) == list(range(800))
+    assert sorted(got) == list(range(writers * each))
     signed = sequencer.integrate()
     assert signed is not None
-    assert signed.size == 800
+    assert signed.size == writers * each
 
 
 def test_a_checkpoint_covers_the_entries_and_proves_them(
