@@ -180,3 +180,18 @@ def test_a_newer_agreement_version_takes_over_its_limits() -> None:
 def test_an_allowed_decision_is_shared_not_rebuilt() -> None:
     engine = world()
     assert engine.decide(ask(), NOW) is engine.decide(ask(), NOW)
+
+
+def test_a_grant_is_active_until_its_revocation_for_the_domain_and_the_engine_alike() -> None:
+    revoked = NOW + timedelta(hours=1)  # stamped later than the decision: asked about the past
+    given = grant(revoked_at=revoked)
+    engine = world(grants=(given,))
+    for moment, active in [
+        (NOW, True),
+        (revoked - timedelta(seconds=1), True),
+        (revoked, False),
+        (NOW + timedelta(days=2), False),
+    ]:
+        assert given.active(moment) is active
+        assert engine.decide(ask(), moment, consume=False).allowed is active
+    assert engine.decide(ask(), revoked).codes[2] == "grant.revoked"
