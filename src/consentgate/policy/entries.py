@@ -26,6 +26,7 @@ from consentgate.domain.categories import Action, Category
 from consentgate.domain.grants import Grant, usable_until
 from consentgate.domain.partners import PartnerStatus
 from consentgate.policy import reasons as r
+from consentgate.policy.decision import Decision
 
 #: (category, action, purpose), all plain strings: the key of capabilities and grant scopes.
 Scope = tuple[str, str, str]
@@ -309,7 +310,7 @@ class GrantEntry:
         self.revoked = row.revoked_at
         self.end = usable_until(row.expires_at, row.revoked_at)
         #: Allowed decisions already built for this grant, per capability (filled by the engine).
-        self.allow: dict[CapWindow, object] | None = None
+        self.allow: dict[CapWindow, Decision] | None = None
 
 
 def ts(moment: datetime) -> float:

@@ -18,6 +18,8 @@ from consentgate.domain import (
     PrivacySettings,
 )
 from consentgate.policy import DecisionIndex, DecisionRequest, Engine, GrantRow
+from consentgate.policy import reasons as r
+from consentgate.policy.explain import explain
 
 from .world import NOW, OTHER_PURPOSE, PURPOSE, agreement, grant, sharing
 
@@ -158,6 +160,25 @@ def test_an_allow_implies_every_rule_holds_and_a_deny_names_a_failed_rule(
         assert decision.allowed == reference(w, q), (q, decision)
         assert decision.allowed == all(o.ok for o in decision.outcomes)
         assert len(decision.outcomes) == 6
+
+
+@settings(max_examples=50, deadline=None)
+@given(worlds())
+def test_a_denial_gives_its_failing_rules_as_reasons_and_explain_names_every_rule_alike(
+    w: dict[str, object],
+) -> None:
+    engine = build(w)
+    for q in requests():
+        decision = engine.decide(q, NOW, consume=False)
+        failing = tuple(o.code for o in decision.outcomes if o.fails)
+        assert decision.failed == (() if decision.allowed else failing)
+        assert set(decision.codes) | set(decision.failed) <= r.CODES
+        assert "quota.unchecked" not in decision.failed
+        explained = explain(engine, q, NOW)
+        assert [(x.code, x.ok, x.fails) for x in explained.rules] == [
+            (o.code, o.ok, o.fails) for o in decision.outcomes
+        ]
+        assert explained.reason == decision.reason
 
 
 @settings(max_examples=100, deadline=None)
