@@ -43,8 +43,14 @@ class PersonSession:
     issued_at: int
 
     def csrf_matches(self, token: str | None) -> bool:
-        """Whether a submitted form's CSRF token is this session's (constant-time compare)."""
-        return token is not None and hmac.compare_digest(self.csrf, token)
+        """Whether a submitted form's CSRF token is this session's (constant-time compare).
+
+        Compared as UTF-8 bytes: ``hmac.compare_digest`` refuses ``str`` with non-ASCII
+        characters (TypeError), and a form may carry anything.
+        """
+        return token is not None and hmac.compare_digest(
+            self.csrf.encode("utf-8"), token.encode("utf-8", "surrogatepass")
+        )
 
 
 def new_session(now: datetime, person_id: str | None = None) -> PersonSession:
