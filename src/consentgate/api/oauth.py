@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from consentgate.api.limits import limited_route
 from consentgate.api.problems import Problem
+from consentgate.config import Settings
 from consentgate.domain import Action, Category
 from consentgate.errors import InvalidInput
 from consentgate.oauth.details import DETAILS_TYPE
@@ -54,6 +55,7 @@ class IntrospectionBody(BaseModel):
     """RFC 7662 §2.2 introspection response; only ``active`` when the token is not active."""
 
     active: bool
+    iss: str | None = Field(default=None, description="The issuer (RFC 8414), as in the metadata")
     client_id: str | None = None
     scope: str | None = None
     sub: str | None = None
@@ -126,8 +128,14 @@ def _oauth_request(captured: CapturedRequest) -> ConsentgateOAuth2Request | Resp
     responses={405: {"model": Problem, "description": "Only GET is allowed"}},
 )
 def metadata(request: Request) -> ServerMetadata:
-    """Authorization server metadata (RFC 8414 §3)."""
-    base = str(request.base_url).rstrip("/")
+    """Authorization server metadata (RFC 8414 §3).
+
+    Every URL is built on the configured public URL (``CONSENTGATE_PUBLIC_URL``), never on the
+    request's ``Host`` header: a client that chose the header would otherwise choose the issuer
+    that partners compare with (RFC 8414 §3.3, RFC 9207).
+    """
+    settings: Settings = request.app.state.settings
+    base = settings.issuer
     methods = list(CLIENT_AUTH_METHODS)
     return ServerMetadata(
         issuer=base,
