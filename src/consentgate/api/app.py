@@ -14,7 +14,8 @@ from consentgate.config import Settings
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
-from consentgate.web import login, pages
+from consentgate.web import assets, login, pages
+from consentgate.web.headers import SecurityHeaders
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -43,6 +44,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         version=__version__,
         summary="Partner access to personal data, only with consent, always logged.",
         lifespan=lifespan,
+        # /docs is served by web.assets with a vendored Swagger UI (no CDN, strict CSP); ReDoc
+        # would load from a CDN, so it is off.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.services = services
@@ -62,4 +67,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(login.router)
     app.include_router(account.router)
     app.include_router(history.router)
+    app.include_router(assets.router)
+    # Added last, so it is the outermost middleware: every response gets the security headers.
+    app.add_middleware(SecurityHeaders)
     return app

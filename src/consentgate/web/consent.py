@@ -31,29 +31,24 @@ from consentgate.oauth.grants import InvalidAuthorizationDetails, error_text
 from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request
 from consentgate.oauth.server import ConsentgateAuthorizationServer, authorization_server
 from consentgate.services.wiring import Services
+from consentgate.web.headers import page_policy
 from consentgate.web.pages import templates
 from consentgate.web.session import session_cookies
 
-#: The consent page must never be framed (clickjacking) or cached.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'",
-}
+#: The consent page must never be cached; the framing and script rules are ``web/headers.py``'s.
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def page_headers(redirect_uri: str | None) -> dict[str, str]:
-    """:data:`PAGE_HEADERS`, with the form allowed to end at the client's (already validated,
-    exactly registered) redirect URI: browsers apply ``form-action`` to the redirect that follows
-    Allow or Deny, so ``'self'`` alone would stop the person on the consent page."""
+    """:data:`PAGE_HEADERS`, with the pages' policy (``web/headers.py``) letting the form end at
+    the client's (already validated, exactly registered) redirect URI: browsers apply
+    ``form-action`` to the redirect that follows Allow or Deny, so ``'self'`` alone would stop the
+    person on the consent page."""
     if not redirect_uri:
         return PAGE_HEADERS
     parts = urlsplit(redirect_uri)
     origin = f"{parts.scheme}://{parts.netloc}"
-    return {
-        **PAGE_HEADERS,
-        "Content-Security-Policy": f"frame-ancestors 'none'; form-action 'self' {origin}",
-    }
+    return {**PAGE_HEADERS, "Content-Security-Policy": page_policy((origin,))}
 
 
 _ACTION_WORDS = {"read": "read", "write": "write into"}

@@ -78,7 +78,7 @@ def _page(
         "login.html",
         context,
         status_code=status,
-        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        headers={"Cache-Control": "no-store"},
     )
 
 
