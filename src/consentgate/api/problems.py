@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from consentgate.errors import Error, NotSignedIn, QuotaExceeded, Unauthenticated
+from consentgate.errors import (
+    Error,
+    NotSignedIn,
+    QuotaExceeded,
+    TooManyAttempts,
+    Unauthenticated,
+)
 
 #: Problem types are URNs: stable names, not pages that could go missing (RFC 9457 §3.1.1).
 PROBLEM_TYPE_BASE = "urn:consentgate:problem:"
@@ -86,7 +92,7 @@ def install(app: FastAPI) -> None:
         log_index = getattr(err, "log_index", None)
         if log_index is not None:
             headers["Log-Index"] = str(log_index)
-        if isinstance(err, QuotaExceeded):
+        if isinstance(err, QuotaExceeded | TooManyAttempts):
             headers["Retry-After"] = str(err.retry_after_seconds)
         if isinstance(err, Unauthenticated) and not isinstance(err, NotSignedIn):
             headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

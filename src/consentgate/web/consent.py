@@ -33,7 +33,7 @@ from consentgate.oauth.server import ConsentgateAuthorizationServer, authorizati
 from consentgate.services.wiring import Services
 from consentgate.web.headers import page_policy
 from consentgate.web.pages import templates
-from consentgate.web.session import session_cookies
+from consentgate.web.session import current_session
 
 #: The consent page must never be cached; the framing and script rules are ``web/headers.py``'s.
 PAGE_HEADERS = {"Cache-Control": "no-store"}
@@ -220,7 +220,7 @@ def authorize_page(request: Request, captured: CapturedRequest) -> Response:
     """``GET /oauth/authorize``: validate, then ask the person to sign in, then show the screen."""
     services: Services = request.app.state.services
     server = authorization_server(request)
-    session = session_cookies(request).read(request, services.clock())
+    session = current_session(request)
     grant = _validated(server, captured, session.person_id if session else None)
     if isinstance(grant, Response):
         return grant
@@ -233,7 +233,7 @@ def authorize_decision(request: Request, captured: CapturedRequest) -> Response:
     """``POST /oauth/authorize``: the person's Allow or Deny, CSRF-checked."""
     services: Services = request.app.state.services
     server = authorization_server(request)
-    session = session_cookies(request).read(request, services.clock())
+    session = current_session(request)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return problem_response(
             403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
