@@ -23,12 +23,12 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from consentgate.api.problems import problem_response
 from consentgate.domain import GrantScope
 from consentgate.errors import Error
 from consentgate.oauth.grants import InvalidAuthorizationDetails, error_text
 from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request
 from consentgate.oauth.server import ConsentgateAuthorizationServer, authorization_server
+from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
 from consentgate.web.session import session_cookies

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from consentgate.api.problems import problem_response
 from consentgate.domain import Person
 from consentgate.oauth.requests import capture
+from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
 from consentgate.web.session import SessionCookies, new_session, session_cookies
