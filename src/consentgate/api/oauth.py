@@ -19,11 +19,12 @@ from starlette.responses import JSONResponse, Response
 from consentgate.api.limits import limited_route
 from consentgate.api.problems import Problem
 from consentgate.domain import Action, Category
+from consentgate.domain.details import DETAILS_TYPE
 from consentgate.errors import InvalidInput
-from consentgate.oauth.details import DETAILS_TYPE
-from consentgate.oauth.grants import CLIENT_AUTH_METHODS, error_text
+from consentgate.oauth.grants import error_text
+from consentgate.oauth.models import CLIENT_AUTH_METHODS, GRANT_TYPES
 from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request, capture
-from consentgate.oauth.server import GRANT_TYPES, authorization_server
+from consentgate.oauth.server import authorization_server
 from consentgate.web import consent
 
 #: An OAuth request is a few hundred bytes; a form body above this is refused (413).
