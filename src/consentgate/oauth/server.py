@@ -140,13 +140,3 @@ class ConsentgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Authlib's signals (after client authentication, after revocation): not used."""
-
-
-def authorization_server(request: Any) -> ConsentgateAuthorizationServer:
-    """The app's authorization server (a Starlette ``Request``'s app), made once from its services."""
-    state = request.app.state
-    server: ConsentgateAuthorizationServer | None = getattr(state, "oauth_server", None)
-    if server is None:
-        server = ConsentgateAuthorizationServer(state.services)
-        state.oauth_server = server
-    return server
