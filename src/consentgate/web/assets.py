@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from consentgate.api.problems import problem_response
+from consentgate.problems import problem_response
 from consentgate.web.pages import templates
 
 #: The vendored Swagger UI release (``static/swagger-ui/SOURCE.md``).

@@ -24,16 +24,17 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from consentgate.api.problems import problem_response
 from consentgate.domain import GrantScope
 from consentgate.errors import Error
 from consentgate.oauth.grants import InvalidAuthorizationDetails, error_text
 from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request
-from consentgate.oauth.server import ConsentgateAuthorizationServer, authorization_server
+from consentgate.oauth.server import ConsentgateAuthorizationServer
+from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web.headers import page_policy
 from consentgate.web.pages import templates
 from consentgate.web.session import current_session
+from consentgate.web.state import AppState
 
 #: The consent page must never be cached; the framing and script rules are ``web/headers.py``'s.
 PAGE_HEADERS = {"Cache-Control": "no-store"}
@@ -216,11 +217,10 @@ def _validated(
         return response
 
 
-def authorize_page(request: Request, captured: CapturedRequest) -> Response:
+def authorize_page(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``GET /oauth/authorize``: validate, then ask the person to sign in, then show the screen."""
-    services: Services = request.app.state.services
-    server = authorization_server(request)
-    session = current_session(request)
+    services, server = state.services, state.authorization
+    session = current_session(request, state.cookies, services.sessions)
     grant = _validated(server, captured, session.person_id if session else None)
     if isinstance(grant, Response):
         return grant
@@ -229,11 +229,10 @@ def authorize_page(request: Request, captured: CapturedRequest) -> Response:
     return _render(request, services, captured, grant.request, session.person_id, session.csrf)
 
 
-def authorize_decision(request: Request, captured: CapturedRequest) -> Response:
+def authorize_decision(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``POST /oauth/authorize``: the person's Allow or Deny, CSRF-checked."""
-    services: Services = request.app.state.services
-    server = authorization_server(request)
-    session = current_session(request)
+    services, server = state.services, state.authorization
+    session = current_session(request, state.cookies, services.sessions)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return problem_response(
             403, "csrf", "the form's CSRF token is missing or wrong; open the page again"

@@ -1,7 +1,8 @@
 """Person sign-in: the built-in accounts (argon2 passwords), or a platform's own login.
 
-The built-in login checks ``PeopleService.authenticate``. A platform with its own accounts sets
-``app.state.person_login`` to any object with the ``PersonLogin`` shape; a platform with single
+The built-in login checks ``PeopleService.authenticate``. A platform with its own accounts passes
+any object with the :class:`~consentgate.web.state.PersonLogin` shape to ``create_app``
+(``person_login=``); a platform with single
 sign-on instead starts the session itself with :func:`sign_in` once it knows who the person is.
 Either way the rest of consentgate only ever sees a person id in a signed session.
 """
@@ -9,16 +10,14 @@ Either way the rest of consentgate only ever sees a person id in a signed sessio
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Protocol
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from consentgate.api.problems import problem_response
-from consentgate.domain import Person
 from consentgate.errors import TooManyAttempts
 from consentgate.oauth.requests import capture
+from consentgate.problems import problem_response
 from consentgate.services.signin import PERSON
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
@@ -27,28 +26,13 @@ from consentgate.web.session import (
     SessionCookies,
     current_session,
     new_session,
-    session_cookies,
 )
+from consentgate.web.state import CookiesDep, PersonLogin, PersonLoginDep, ServicesDep
+
+__all__ = ["PersonLogin", "router", "safe_next", "sign_in"]
 
 router = APIRouter(include_in_schema=False)
 _MAX_NEXT = 4096
-
-
-class PersonLogin(Protocol):
-    """How a person proves who they are: the hook for a platform's own login."""
-
-    def authenticate(self, handle: str, password: str) -> Person | None:
-        """The person with these credentials, or None. Must not tell which part was wrong."""
-        ...
-
-
-def person_login(request: Request) -> PersonLogin:
-    """The platform's login if it set one (``app.state.person_login``), else the built-in one."""
-    custom: PersonLogin | None = getattr(request.app.state, "person_login", None)
-    if custom is not None:
-        return custom
-    services: Services = request.app.state.services
-    return services.people
 
 
 def safe_next(target: str | None) -> str:
@@ -102,11 +86,11 @@ def _csrf_refused() -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
+def login_page(
+    request: Request, services: ServicesDep, cookies: CookiesDep, next: str | None = None
+) -> Response:
     """The sign-in form. Opens a (signed-out) session so the form has a CSRF token."""
-    services: Services = request.app.state.services
-    cookies = session_cookies(request)
-    session = current_session(request)
+    session = current_session(request, cookies, services.sessions)
     fresh = session is None
     if session is None:
         session = new_session(services.clock())
@@ -117,17 +101,17 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(
+    request: Request, services: ServicesDep, cookies: CookiesDep, people: PersonLoginDep
+) -> Response:
     """Check the credentials; on success start a new signed-in session and go on to ``next``.
 
     Throttled per account and per client address (``services/signin.py`` has the limits): a
     throttled attempt gets the form again with ``429`` and ``Retry-After``, before any password
     is checked.
     """
-    services: Services = request.app.state.services
-    cookies = session_cookies(request)
     captured = await capture(request)
-    session = await run_in_threadpool(current_session, request)
+    session = await run_in_threadpool(current_session, request, cookies, services.sessions)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return _csrf_refused()
     target = safe_next(captured.form_value("next"))
@@ -150,7 +134,7 @@ async def login(request: Request) -> Response:
             status=429,
             headers={"Retry-After": str(wait)},
         )
-    person = await run_in_threadpool(person_login(request).authenticate, handle, password)
+    person = await run_in_threadpool(people.authenticate, handle, password)
     if person is None:
         return _page(request, session.csrf, target, error=wrong, handle=handle, status=401)
     await run_in_threadpool(services.login_throttle.succeeded, attempt)
@@ -162,11 +146,9 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, services: ServicesDep, cookies: CookiesDep) -> Response:
     """End this session, on the server too, so no copy of the cookie works any more
     (CSRF-checked, so no other site can sign a person out)."""
-    services: Services = request.app.state.services
-    cookies = session_cookies(request)
     captured = await capture(request)
     # The signed cookie alone proves the form came from this browser; the session may already
     # have been ended elsewhere, and signing out again must still clear the cookie.
@@ -180,13 +162,13 @@ async def logout(request: Request) -> Response:
 
 
 @router.post("/logout/everywhere")
-async def logout_everywhere(request: Request) -> Response:
+async def logout_everywhere(
+    request: Request, services: ServicesDep, cookies: CookiesDep
+) -> Response:
     """End every session of the signed-in person, on every device (CSRF-checked; needs a live
     session, so a copy of an ended cookie cannot sign the person out elsewhere)."""
-    services: Services = request.app.state.services
-    cookies = session_cookies(request)
     captured = await capture(request)
-    session = await run_in_threadpool(current_session, request)
+    session = await run_in_threadpool(current_session, request, cookies, services.sessions)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return _csrf_refused()
     if session.person_id is not None:

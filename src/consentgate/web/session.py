@@ -30,7 +30,7 @@ from starlette.responses import Response
 
 from consentgate.config import Settings
 from consentgate.errors import ConfigError
-from consentgate.services.signin import PERSON
+from consentgate.services.signin import PERSON, SessionService
 
 COOKIE_NAME = "consentgate_session"
 #: A session lasts at most this long after sign-in (or after it was opened, when signed out).
@@ -160,24 +160,15 @@ class SessionCookies:
         )
 
 
-def current_session(request: Request) -> PersonSession | None:
+def current_session(
+    request: Request, cookies: SessionCookies, sessions: SessionService
+) -> PersonSession | None:
     """The browser's session: None when there is no valid cookie, or when it names a person
     whose session the server has ended (signed out, everywhere, or run out). Reads the
     database, so async routes call it in a worker thread."""
-    services = request.app.state.services
-    session = session_cookies(request).read(request, services.clock())
+    session = cookies.read(request, sessions.clock())
     if session is None or session.person_id is None:
         return session
-    if not services.sessions.is_live(session.sid, PERSON, session.person_id):
+    if not sessions.is_live(session.sid, PERSON, session.person_id):
         return None
     return session
-
-
-def session_cookies(request: Request) -> SessionCookies:
-    """The app's ``SessionCookies``, made once from its settings."""
-    state = request.app.state
-    cookies: SessionCookies | None = getattr(state, "session_cookies", None)
-    if cookies is None:
-        cookies = SessionCookies.from_settings(state.settings)
-        state.session_cookies = cookies
-    return cookies

@@ -87,9 +87,7 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
             handle, handle.title(), password=password, person_id=f"p-{handle}"
         )
     login = CountingLogin(first.people)
-    apps = [create_app(settings, first), create_app(settings, second)]
-    for app in apps:
-        app.state.person_login = login
+    apps = [create_app(settings, services, person_login=login) for services in (first, second)]
     with serving(apps[0]) as base_a, serving(apps[1]) as base_b:
         yield Deployment((base_a, base_b), clock, login, first)
     for db in databases:
