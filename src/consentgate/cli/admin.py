@@ -31,6 +31,7 @@ from consentgate.cli.common import DatabaseOption, connect, console, print_json
 from consentgate.domain import PartnerStatus
 from consentgate.errors import InvalidInput
 from consentgate.services.wiring import Services
+from consentgate.validation import describe
 
 partner_app = typer.Typer(help="Partners: register, list, show, suspend, terminate, reinstate.")
 agreement_app = typer.Typer(help="Agreement versions: sign, list, show, end.")
@@ -186,10 +187,7 @@ def parse_agreement(data: dict[str, Any], where: str) -> AgreementIn:
     try:
         return AgreementIn.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "terms"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise InvalidInput(f"{where}: {loc}: {message}") from None
+        raise InvalidInput(f"{where}: {describe(err, whole='terms')}") from None
 
 
 @agreement_app.command("sign")
