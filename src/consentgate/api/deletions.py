@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from consentgate.api.admin_models import ObligationOut
 from consentgate.api.limits import limited_route
 from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
-from consentgate.store.clients import ClientRow
+from consentgate.services.clients import ClientRow
 from consentgate.web.state import ServicesDep
 
 #: Confirmations carry no body; anything more than a little is refused.
