@@ -6,9 +6,10 @@ import hashlib
 from datetime import datetime, timedelta
 
 from consentgate.domain import Agreement, DeletionObligation, Grant, GrantScope
+from consentgate.domain.clock import Clock
 from consentgate.domain.obligations import ObligationReason
 from consentgate.errors import Conflict, Forbidden, InvalidInput, NotCovered, NotFound
-from consentgate.services.base import ChangeKind, ChangeListener, Clock, Service, new_id
+from consentgate.services.base import ChangeKind, ChangeListener, Service, new_id
 from consentgate.services.partners import active_partner, registered_purposes
 from consentgate.services.revocation import open_obligations, revoke_grants
 from consentgate.store import Database

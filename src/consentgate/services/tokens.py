@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from consentgate.domain import GrantScope, TokenContext
+from consentgate.domain.clock import Clock
 from consentgate.oauth.details import dump_details, load_details
-from consentgate.services.base import ChangeListener, Clock, Service, new_id
+from consentgate.services.base import ChangeListener, Service, new_id
 from consentgate.store import Database
 from consentgate.store import grants as grant_rows
 from consentgate.store import oauth as oauth_rows

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from consentgate.config import Settings
 from consentgate.domain import DataSource
+from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import ConfigError, Error
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.services.access import AccessService
-from consentgate.services.base import ChangeListener, Clock, system_clock
+from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.grants import GrantService
@@ -100,8 +101,9 @@ class Services:
             settings.key_file, settings.origin, settings.log_key_file is not None
         )
         self.log = Sequencer(
-            SqlLogStore(self.db, annotate=history.annotate),
+            SqlLogStore(self.db, annotate=history.annotate, clock=self.clock),
             signer,
+            clock=self.clock,
             checkpoint_interval=settings.checkpoint_interval_seconds,
             batch_max=settings.log_batch_max,
             batch_wait=settings.log_batch_wait_seconds,
