@@ -1,6 +1,8 @@
 """The transparency log over HTTP, under ``/log/``.
 
 * ``GET /log/checkpoint`` — the latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
+* ``GET /log/vkey`` — the log's note verifier key (C2SP signed-note), the same line as
+  ``consentgate log vkey`` prints: what a witness, an auditor or a person needs to check checkpoints.
 * ``GET /log/tile/<L>/<N>[.p/<W>]`` and ``GET /log/tile/entries/<N>[.p/<W>]`` — hash tiles and entry
   bundles exactly as C2SP tlog-tiles lays them out; full tiles never change and are cacheable
   forever.
@@ -22,6 +24,7 @@ from fastapi import APIRouter, Query, Request, Response
 from consentgate.api.problems import PROBLEM_RESPONSES
 from consentgate.errors import InvalidInput, Unavailable
 from consentgate.ledger.logstore import LogReader
+from consentgate.ledger.sequencer import Sequencer
 from consentgate.ledger.tiles import TILE_WIDTH, parse_tile_path
 
 router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
@@ -57,6 +60,19 @@ def checkpoint(request: Request) -> Response:
     note = _reader(request).checkpoint().note
     return Response(
         note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/vkey", response_class=Response)
+def vkey(request: Request) -> Response:
+    """The log's note verifier key, ``<origin>+<hex key id>+<base64 key>`` (C2SP signed-note)."""
+    sequencer = getattr(getattr(request.app.state, "services", None), "log", None)
+    if not isinstance(sequencer, Sequencer):
+        raise Unavailable("the transparency log is not available")
+    return Response(
+        sequencer.verifier_key + "\n",
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
     )
 
 

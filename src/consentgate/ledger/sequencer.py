@@ -379,3 +379,9 @@ class Sequencer:
 
     def checkpoint(self) -> SignedCheckpoint:
         return self.reader.checkpoint()
+
+    @property
+    def verifier_key(self) -> str:
+        """The log's C2SP note verifier key, ``<origin>+<hex key id>+<base64 key>``: what anyone
+        needs to check its checkpoints (published at ``/log/vkey``)."""
+        return self.signer.verifier.encode()

@@ -9,7 +9,6 @@ revocations, agreement versions and deletion confirmations.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 from pathlib import Path
@@ -20,6 +19,7 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import ConfigError, Error
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
+from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
@@ -40,20 +40,11 @@ _SECRET_BYTES = 32
 
 
 def person_ref_secret(path: Path) -> bytes:
-    """The log's person-reference secret at ``path``, created (mode 0600) on first use."""
-    try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(_SECRET_BYTES))
-        secret = path.read_bytes()
-    except FileExistsError:
-        secret = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"CONSENTGATE_DATA_DIR: cannot use {path}: {err.strerror}") from None
+    """The log's person-reference secret at ``path``, created on first use (a secret file)."""
+    setting = "CONSENTGATE_DATA_DIR"
+    secret = secret_file(path, setting=setting, make=lambda: secrets.token_bytes(_SECRET_BYTES))
     if len(secret) != _SECRET_BYTES:
-        raise ConfigError(f"CONSENTGATE_DATA_DIR: {path} is not a {_SECRET_BYTES}-byte secret")
+        raise ConfigError(f"{setting}: {path} is not a {_SECRET_BYTES}-byte secret")
     return secret
 
 

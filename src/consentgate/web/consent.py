@@ -125,6 +125,10 @@ def build_view(services: Services, oauth_request: Any, person_id: str) -> Consen
         f"in force until {_day(agreement.end)}."
     )
     lines.append(f"This permission ends on {_day(expires)} unless you revoke it earlier.")
+    lines.append(
+        "Every access under it is written to the transparency log, whose checkpoints verify "
+        f"with the key {services.log.verifier_key} (published at /log/vkey)."
+    )
     blocked_now = sorted({i.category for i in items if i.blocked})
     if blocked_now:
         lines.append(
