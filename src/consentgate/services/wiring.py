@@ -2,21 +2,20 @@
 
 ``Services(...)`` gives the use cases that only need the store (CLI commands, tests).
 :meth:`Services.start` adds the running parts a server needs: the decision index (loaded, and
-following the change feed), the log's sequencer, partner access, and the journal that logs grants,
-revocations, agreement versions and deletion confirmations.
+following the change feed), the log's sequencer, partner access, the journal that logs grants,
+revocations, agreement versions and deletion confirmations, and the sweeper that opens deletion
+obligations as grants and agreements end.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
-import threading
 from pathlib import Path
 
 from consentgate.config import Settings
 from consentgate.domain import DataSource
 from consentgate.domain.clock import Clock, system_clock
-from consentgate.errors import ConfigError, Error
+from consentgate.errors import ConfigError
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.secretfiles import secret_file
@@ -24,6 +23,7 @@ from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
 from consentgate.services.decisions import DecisionService
+from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.grants import GrantService
 from consentgate.services.journal import Journal, PersonRef
 from consentgate.services.partners import PartnerService
@@ -32,8 +32,6 @@ from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
 from consentgate.store.records import StoreDataSource
-
-log = logging.getLogger(__name__)
 
 #: Bytes of the secret behind person references in log entries.
 _SECRET_BYTES = 32
@@ -55,6 +53,7 @@ class Services:
     log: Sequencer
     access: AccessService
     person_ref: PersonRef
+    expiry: ExpirySweeper
 
     def __init__(
         self,
@@ -110,25 +109,18 @@ class Services:
         self.access = AccessService(
             self.clock, self.decisions, self.data_source, self.log, self.person_ref
         )
-        self._stopping = threading.Event()
-        self._sweeper = threading.Thread(target=self._sweep, name="grant-expiry", daemon=True)
-        self._sweeper.start()
+        # Deletion obligations open as grants and agreements end (and at once after a restart).
+        self.expiry = ExpirySweeper(
+            self.grants, self.clock, max_wait=settings.expiry_sweep_seconds
+        ).start()
+        self.listeners.append(self.expiry)
         self._started = True
         return self
-
-    def _sweep(self) -> None:
-        """Open deletion obligations for expired grants, every ``expiry_sweep_seconds``."""
-        while not self._stopping.wait(self.settings.expiry_sweep_seconds):
-            try:
-                self.grants.sweep_expired()
-            except Error as err:  # the database may be briefly unavailable: try next time
-                log.warning("expired-grant sweep failed: %s", err)
 
     def stop(self) -> None:
         if not self._started:
             return
-        self._stopping.set()
-        self._sweeper.join()
+        self.expiry.stop()
         self.decisions.stop()
         self.log.stop()
         self.listeners.clear()
