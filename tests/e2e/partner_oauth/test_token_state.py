@@ -62,9 +62,19 @@ def _new_partner(world: World, name: str) -> str:
     return agreement.id
 
 
-def _both_inactive(world: World, name: str, issued: dict[str, Any]) -> None:
+def _refused_everywhere(world: World, name: str, issued: dict[str, Any], reason: str) -> None:
+    """The data API refuses the token (logged, with ``reason``), introspection calls both tokens
+    inactive, and the refresh token mints nothing."""
+    refused = _friends(world, issued["access_token"])
+    assert refused.status_code == 403
+    assert reason in refused.json()["reasons"]
     assert introspect(world, name, issued["access_token"]) == {"active": False}
     assert introspect(world, name, issued["refresh_token"]) == {"active": False}
+    refresh = token_call(
+        world, name, {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
+    )
+    assert refresh.status_code == 400
+    assert refresh.json()["error"] == "invalid_grant"
 
 
 def test_a_grant_the_person_revoked_makes_its_tokens_inactive(world: World) -> None:
@@ -75,10 +85,7 @@ def test_a_grant_the_person_revoked_makes_its_tokens_inactive(world: World) -> N
     browser = Browser(world)
     browser.sign_in("alice")
     assert browser.post(f"/v1/me/grants/{grant_id}/revoke", {}).status_code == 200
-    refused = _friends(world, issued["access_token"])
-    assert refused.status_code == 403
-    assert "grant.revoked" in refused.json()["reasons"]
-    _both_inactive(world, "tunes", issued)
+    _refused_everywhere(world, "tunes", issued, "grant.revoked")
 
 
 def test_an_ended_agreement_makes_its_tokens_inactive(world: World) -> None:
@@ -86,13 +93,7 @@ def test_an_ended_agreement_makes_its_tokens_inactive(world: World) -> None:
     issued = _tokens(world, "runfast")
     assert _friends(world, issued["access_token"]).status_code == 200
     world.services.partners.end_agreement(agreement_id)
-    assert _friends(world, issued["access_token"]).status_code == 403
-    _both_inactive(world, "runfast", issued)
-    refresh = token_call(
-        world, "runfast", {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
-    )
-    assert refresh.status_code == 400
-    assert refresh.json()["error"] == "invalid_grant"
+    _refused_everywhere(world, "runfast", issued, "agreement.ended")
 
 
 def test_a_suspended_partner_holds_only_inactive_tokens(world: World) -> None:
@@ -100,10 +101,7 @@ def test_a_suspended_partner_holds_only_inactive_tokens(world: World) -> None:
     issued = _tokens(world, "stepcount")
     assert introspect(world, "stepcount", issued["access_token"])["active"] is True
     world.services.partners.set_status("stepcount", PartnerStatus.SUSPENDED, "investigation")
-    refused = _friends(world, issued["access_token"])
-    assert refused.status_code == 403
-    assert "partner.suspended" in refused.json()["reasons"]
-    _both_inactive(world, "stepcount", issued)
+    _refused_everywhere(world, "stepcount", issued, "partner.suspended")
 
 
 def test_a_refresh_refused_for_its_scope_changes_nothing(world: World) -> None:
