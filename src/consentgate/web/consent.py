@@ -23,15 +23,15 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from consentgate.api.problems import problem_response
 from consentgate.domain import GrantScope
 from consentgate.errors import Error
 from consentgate.oauth.grants import InvalidAuthorizationDetails, error_text
 from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request
-from consentgate.oauth.server import ConsentgateAuthorizationServer, authorization_server
+from consentgate.oauth.server import ConsentgateAuthorizationServer
+from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
-from consentgate.web.session import session_cookies
+from consentgate.web.state import AppState
 
 #: The consent page must never be framed (clickjacking) or cached.
 PAGE_HEADERS = {
@@ -93,8 +93,9 @@ def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def build_view(services: Services, oauth_request: Any, person_id: str) -> ConsentView:
-    """The consent screen for a validated authorization request and a signed-in person."""
+def build_view(services: Services, oauth_request: Any, person_id: str, vkey: str) -> ConsentView:
+    """The consent screen for a validated authorization request and a signed-in person;
+    ``vkey`` is the log's verifier key, which the receipt names."""
     scopes: frozenset[GrantScope] = oauth_request.scopes
     partner = oauth_request.partner
     agreement = oauth_request.agreement
@@ -127,7 +128,7 @@ def build_view(services: Services, oauth_request: Any, person_id: str) -> Consen
     lines.append(f"This permission ends on {_day(expires)} unless you revoke it earlier.")
     lines.append(
         "Every access under it is written to the transparency log, whose checkpoints verify "
-        f"with the key {services.log.verifier_key} (published at /log/vkey)."
+        f"with the key {vkey} (published at /log/vkey)."
     )
     blocked_now = sorted({i.category for i in items if i.blocked})
     if blocked_now:
@@ -162,10 +163,11 @@ def _render(
     person_id: str,
     csrf: str,
     *,
+    vkey: str,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    view = build_view(services, oauth_request, person_id)
+    view = build_view(services, oauth_request, person_id, vkey)
     person = services.people.get_person(person_id)
     context = {
         "view": view,
@@ -195,24 +197,25 @@ def _validated(
         return response
 
 
-def authorize_page(request: Request, captured: CapturedRequest) -> Response:
+def authorize_page(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``GET /oauth/authorize``: validate, then ask the person to sign in, then show the screen."""
-    services: Services = request.app.state.services
-    server = authorization_server(request)
-    session = session_cookies(request).read(request, services.clock())
+    services, server = state.services, state.authorization
+    session = state.cookies.read(request, services.clock())
     grant = _validated(server, captured, session.person_id if session else None)
     if isinstance(grant, Response):
         return grant
     if session is None or session.person_id is None:
         return _login_redirect(captured)
-    return _render(request, services, captured, grant.request, session.person_id, session.csrf)
+    vkey = state.lifecycle.running.log.verifier_key
+    return _render(
+        request, services, captured, grant.request, session.person_id, session.csrf, vkey=vkey
+    )
 
 
-def authorize_decision(request: Request, captured: CapturedRequest) -> Response:
+def authorize_decision(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``POST /oauth/authorize``: the person's Allow or Deny, CSRF-checked."""
-    services: Services = request.app.state.services
-    server = authorization_server(request)
-    session = session_cookies(request).read(request, services.clock())
+    services, server = state.services, state.authorization
+    session = state.cookies.read(request, services.clock())
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return problem_response(
             403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
@@ -231,7 +234,8 @@ def authorize_decision(request: Request, captured: CapturedRequest) -> Response:
         return denied
     if decision != "allow":
         return problem_response(400, "invalid-input", "decision must be allow or deny")
-    view = build_view(services, grant.request, person_id)
+    vkey = state.lifecycle.running.log.verifier_key
+    view = build_view(services, grant.request, person_id, vkey)
     if not hmac.compare_digest(view.receipt_digest, captured.form_value("receipt_digest") or ""):
         notice = "What is asked changed since the page was shown. Please read it again."
         return _render(
@@ -241,6 +245,7 @@ def authorize_decision(request: Request, captured: CapturedRequest) -> Response:
             grant.request,
             person_id,
             session.csrf,
+            vkey=vkey,
             notice=notice,
             status=409,
         )

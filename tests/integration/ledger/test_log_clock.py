@@ -15,15 +15,15 @@ def test_with_a_frozen_clock_the_checkpoint_and_its_entries_carry_the_frozen_tim
     services: Services, clock: FrozenClock
 ) -> None:
     clock.now = datetime(2017, 3, 1, 9, 30, tzinfo=UTC)
-    services.start()
+    running = services.start()
     try:
-        index = services.log.append(b"an access decision in 2017")
-        signed = services.log.integrate()
+        index = running.log.append(b"an access decision in 2017")
+        signed = running.log.integrate()
+        assert running.log.checkpoint().signed_at == clock.now
     finally:
-        services.stop()
+        running.stop()
     assert signed is not None
     assert signed.signed_at == clock.now
-    assert services.log.checkpoint().signed_at == clock.now
     with services.db.read() as conn:
         stamped = conn.execute(
             select(log_entries.c.created_at).where(log_entries.c.idx == index)

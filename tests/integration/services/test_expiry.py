@@ -65,11 +65,11 @@ def test_an_agreement_reaching_valid_until_opens_its_obligations_within_seconds(
     grant = services.grants.record_grant(
         "p-alice", "tunes", frozenset({READ}), receipt_text="Tunes may read your friends."
     )
-    services.start()
+    running = services.start()
     try:
         [obligation] = _wait_for(lambda: services.grants.obligations_of_partner("tunes"))
     finally:
-        services.stop()
+        running.stop()
     end = services.partners.get_agreement(grant.agreement_id).valid_until
     assert obligation.reason.value == "agreement.expired"
     assert (obligation.grant_id, obligation.category) == (grant.id, Category.FRIENDS)
@@ -80,7 +80,7 @@ def test_a_grant_written_while_the_sweeper_sleeps_wakes_it(
     settings: Settings, database: Database
 ) -> None:
     services = Services(settings, database)
-    services.start()  # nothing ends: the sweeper sleeps for a minute
+    running = services.start()  # nothing ends: the sweeper sleeps for a minute
     try:
         time.sleep(0.3)
         _world(services, services.clock, timedelta(seconds=2))
@@ -89,7 +89,7 @@ def test_a_grant_written_while_the_sweeper_sleeps_wakes_it(
         )
         [obligation] = _wait_for(lambda: services.grants.obligations_of_partner("tunes"))
     finally:
-        services.stop()
+        running.stop()
     assert (obligation.grant_id, obligation.reason.value) == (grant.id, "agreement.expired")
 
 
@@ -104,11 +104,11 @@ def test_a_grant_running_out_on_its_own_opens_grant_expired_within_seconds(
         "p-alice", "tunes", frozenset({READ}), receipt_text="For one day.", days=1
     )
     clock.shift = timedelta(0)  # back to today
-    services.start()
+    running = services.start()
     try:
         [obligation] = _wait_for(lambda: services.grants.obligations_of_partner("tunes"))
     finally:
-        services.stop()
+        running.stop()
     assert (obligation.grant_id, obligation.reason.value) == (grant.id, "grant.expired")
     assert timedelta(0) <= obligation.opened_at - grant.expires_at < timedelta(seconds=3)
 
@@ -121,11 +121,11 @@ def test_a_restart_that_spanned_the_end_opens_the_obligations_at_start(
         "p-alice", "tunes", frozenset({READ}), receipt_text="Tunes may read your friends."
     )
     clock.advance(hours=3)  # the server was down when the agreement ended
-    services.start()
+    running = services.start()
     try:
         [obligation] = _wait_for(lambda: services.grants.obligations_of_partner("tunes"), 5.0)
     finally:
-        services.stop()
+        running.stop()
     assert (obligation.grant_id, obligation.reason.value) == (grant.id, "agreement.expired")
     assert obligation.opened_at == clock.now
 
