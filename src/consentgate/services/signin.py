@@ -38,8 +38,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from consentgate.domain.clock import Clock
 from consentgate.errors import Error, TooManyAttempts
-from consentgate.services.base import Clock
 from consentgate.store import Database
 from consentgate.store import signin as rows
 
