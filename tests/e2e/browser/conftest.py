@@ -109,7 +109,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     app = create_app(settings, services)
     with serving(app) as base:
         services.clients.register_known_client(
-            "tunes", CLIENT_ID, CLIENT_SECRET, "Tunes Music (browser tests)", [base + "/demo/callback"]
+            "tunes",
+            CLIENT_ID,
+            CLIENT_SECRET,
+            "Tunes Music (browser tests)",
+            [base + "/demo/callback"],
         )
         yield Demo(base, services, app)
     db.dispose()
