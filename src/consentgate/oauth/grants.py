@@ -7,21 +7,22 @@
 - ``S256Challenge``: PKCE (RFC 7636) for every client, ``S256`` only: ``plain`` is refused
   (RFC 9700 §2.1.1).
 - ``RotatingRefreshGrant``: refresh (RFC 6749 §6) returning a new refresh token each time; a
-  retired refresh token presented again revokes its family (RFC 9700 §4.14.2).
+  retired refresh token presented again revokes its family (RFC 9700 §4.14.2); a refused refresh
+  changes nothing.
 - ``Introspection`` (RFC 7662) and ``Revocation`` (RFC 7009): clients authenticate and see or
-  revoke only their own tokens.
+  revoke only their own tokens. A token is ``active`` only while the data API would honour it:
+  its grant unrevoked and unexpired, its agreement in force, its partner active.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import (
-    AuthorizationCodeMixin,
+    InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
-    TokenMixin,
     UnauthorizedClientError,
     grants,
 )
@@ -30,23 +31,21 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
 from consentgate.domain import PartnerStatus
-from consentgate.errors import Error
-from consentgate.oauth.details import (
+from consentgate.domain.details import (
     DETAILS_TYPE,
-    load_details,
     requested_scopes,
-    scope_string,
     to_details,
+)
+from consentgate.errors import Error
+from consentgate.oauth.models import (
+    CLIENT_AUTH_METHODS,
+    BoundServer,
+    CodeModel,
+    OAuthClient,
+    TokenModel,
 )
 from consentgate.services.grants import covering_agreement
 from consentgate.services.tokens import FoundToken, TokenKind
-from consentgate.store.oauth import CodeRow
-
-if TYPE_CHECKING:
-    from consentgate.oauth.server import ConsentgateAuthorizationServer, OAuthClient
-
-#: Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3.1).
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 def error_text(message: str) -> str:
@@ -61,46 +60,8 @@ class InvalidAuthorizationDetails(OAuth2Error):  # type: ignore[misc]  # Authlib
     error = "invalid_authorization_details"
 
 
-class CodeModel(AuthorizationCodeMixin):  # type: ignore[misc]  # Authlib ships no type information
-    """A redeemed authorization code as Authlib sees it."""
-
-    def __init__(self, row: CodeRow) -> None:
-        self.row = row
-        self.code_challenge = row.code_challenge
-        self.code_challenge_method = row.code_challenge_method
-
-    def get_redirect_uri(self) -> str:
-        return self.row.redirect_uri
-
-    def get_scope(self) -> str:
-        return scope_string(load_details(self.row.authorization_details))
-
-
-class TokenModel(TokenMixin):  # type: ignore[misc]  # Authlib ships no type information
-    """An issued token (access or refresh, as it was found) as Authlib sees it."""
-
-    def __init__(self, found: FoundToken) -> None:
-        self.found = found
-        self.row = found.row
-
-    def check_client(self, client: OAuthClient) -> bool:
-        return bool(self.row.client_id == client.get_client_id())
-
-    def get_scope(self) -> str:
-        return scope_string(self.found.scopes)
-
-    def get_expires_in(self) -> int:
-        return int((self.row.access_expires_at - self.row.issued_at).total_seconds())
-
-    def is_expired(self) -> bool:
-        return not self.found.active and self.row.revoked_at is None
-
-    def is_revoked(self) -> bool:
-        return self.row.revoked_at is not None
-
-
-def _server(grant: Any) -> ConsentgateAuthorizationServer:
-    server: ConsentgateAuthorizationServer = grant.server
+def _server(grant: Any) -> BoundServer:
+    server: BoundServer = grant.server
     return server
 
 
@@ -181,7 +142,13 @@ class S256Challenge(CodeChallenge):  # type: ignore[misc]  # Authlib ships no ty
 
 
 class RotatingRefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # Authlib ships no type information
-    """Refresh with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2)."""
+    """Refresh with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2).
+
+    Authlib checks the refresh token before the rest of the request, so checking it must change
+    nothing: a refresh refused for its ``scope`` (or anything else) leaves the token usable, and
+    the client's corrected retry is not mistaken for reuse. The token is retired only in
+    :meth:`authenticate_user`, the first step after every check has passed.
+    """
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -198,7 +165,7 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # A
 
     def authenticate_refresh_token(self, refresh_token: str) -> TokenModel | None:
         server = _server(self)
-        row = server.services.tokens.claim_refresh(
+        row = server.services.tokens.check_refresh(
             refresh_token, self.request.client.get_client_id()
         )
         if row is None:
@@ -206,10 +173,14 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # A
         return TokenModel(FoundToken(row, TokenKind.REFRESH, active=True))
 
     def authenticate_user(self, refresh_token: TokenModel) -> str:
+        """Retire the refresh token now that the request is valid; losing a race to a concurrent
+        use of the same token is reuse, and refused."""
+        if not _server(self).services.tokens.retire_refresh(refresh_token.row):
+            raise InvalidGrantError()
         return refresh_token.row.person_id
 
     def revoke_old_credential(self, refresh_token: TokenModel) -> None:
-        """Nothing to do: ``claim_refresh`` already retired it, atomically."""
+        """Nothing to do: :meth:`authenticate_user` already retired it, atomically."""
 
 
 class Introspection(IntrospectionEndpoint):  # type: ignore[misc]  # Authlib ships no type information

@@ -2,8 +2,8 @@
 
 - :meth:`DecisionService.load` builds the index from the store in bulk (at start);
 - :meth:`DecisionService.apply_changes` is the write-through hook (a ``ChangeListener``): the
-  service layer calls it after each committed write, so the very next decision in this process
-  sees the write (no stale window);
+  services hand it each committed transaction's changes, so the very next decision in this
+  process sees the write (no stale window);
 - a background thread (:meth:`start`) polls the change feed every ``change_poll_seconds`` for
   writes made by other server processes, so they are seen within a second;
 - :meth:`decide`, :meth:`explain` and the exposure queries read the index only;
@@ -31,6 +31,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from consentgate.domain import parse_action, parse_category
+from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.policy import (
     Access,
@@ -46,7 +47,8 @@ from consentgate.policy import (
 )
 from consentgate.policy.decision import ERROR
 from consentgate.policy.explain import Explanation, explain, unevaluated
-from consentgate.services.base import ChangeKind, Clock, system_clock
+from consentgate.policy.index import settings_masks
+from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import policy_source as source
 from consentgate.store.changes import Change, changes_after, last_seq
@@ -100,7 +102,7 @@ class DecisionService:
             index.put_purposes(source.purpose_ids(conn))
             for pid, status, agreements in source.partner_states(conn):
                 index.put_partner(pid, status, agreements)
-            index.load_settings(source.settings_masks(conn))
+            index.load_settings(settings_masks(source.person_settings(conn)))
             index.load_grants(source.grant_rows(conn))
             index.prime(self.clock().timestamp())
             self._swap(index)
@@ -128,7 +130,7 @@ class DecisionService:
                     self.index.put_partner(pid, status, agreements)
             for pid in partner_ids:
                 self._reload_partner(conn, pid)
-                for person_id, mask in source.settings_of_partner_people(conn, pid):
+                for person_id, mask in settings_masks(source.settings_of_partner_people(conn, pid)):
                     self.index.set_mask(person_id, mask)
                 rows = list(source.grant_rows(conn, partner_id=pid))
                 self.index.grants.get(pid, {}).clear()
@@ -247,7 +249,7 @@ class DecisionService:
             self.index.put_partner(partner_id, *state)
 
     def _reload_person(self, conn: Connection, person_id: str, partner_id: str | None) -> None:
-        masks = list(source.settings_masks(conn, person_id))
+        masks = list(settings_masks(source.person_settings(conn, person_id)))
         if not masks:
             self.index.remove_person(person_id)
             return
