@@ -36,6 +36,8 @@ MODULES = (
     "consentgate.policy.obligations",
     "consentgate.policy.reach",
     "consentgate.policy.index",
+    "consentgate.policy.decision",
+    "consentgate.policy.rules",
     "consentgate.policy.engine",
 )
 
