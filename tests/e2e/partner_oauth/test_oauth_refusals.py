@@ -252,7 +252,7 @@ def test_a_partner_whose_agreement_ended_cannot_even_ask(world: World) -> None:
     assert error["error"] == "invalid_authorization_details"
     # Named as the data API and ``explain`` name the same state: ended early, not "never signed".
     assert error["error_description"].endswith("(agreement.ended)")
-    explained = world.services.decisions.explain(
+    explained = world.running.decisions.explain(
         "findit", "p-alice", "friends", "read", "search.social"
     )
     assert explained.rules[1].code == "agreement.ended"

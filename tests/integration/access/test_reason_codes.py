@@ -11,7 +11,7 @@ import pytest
 from consentgate.domain import Action, Capability, Category, GrantScope
 from consentgate.errors import Denied, NotCovered
 from consentgate.policy.reasons import CODES
-from consentgate.services.wiring import Services
+from consentgate.services.wiring import Running, Services
 from consentgate.testing import FrozenClock
 
 from .conftest import token_for
@@ -21,7 +21,7 @@ FRIENDS = GrantScope(Category.FRIENDS, Action.READ, PURPOSE)
 
 
 def test_an_agreement_that_reached_its_end_is_expired_for_the_data_api_explain_and_consent(
-    world: Services, clock: FrozenClock
+    world: Services, running: Running, clock: FrozenClock
 ) -> None:
     world.partners.register_purpose(PURPOSE, "Show friends who run", "essential.service")
     world.partners.register_partner("oneday", "One Day", "fitness app")
@@ -35,14 +35,14 @@ def test_an_agreement_that_reached_its_end_is_expired_for_the_data_api_explain_a
         "p-alice", "oneday", frozenset({FRIENDS}), receipt_text="Show friends who run"
     )
     token = token_for(world, grant.id)
-    world.access.read(token, Category.FRIENDS, PURPOSE)
+    running.access.read(token, Category.FRIENDS, PURPOSE)
     clock.advance(days=2)  # the agreement reached valid_until; the grant ended with it
 
     with pytest.raises(Denied) as denied:  # the data API
-        world.access.read(token, Category.FRIENDS, PURPOSE)
+        running.access.read(token, Category.FRIENDS, PURPOSE)
     assert denied.value.reasons == ("agreement.expired", "grant.expired")
 
-    explained = world.decisions.explain("oneday", "p-alice", "friends", "read", PURPOSE)
+    explained = running.decisions.explain("oneday", "p-alice", "friends", "read", PURPOSE)
     assert explained.reason == "agreement.expired"
     assert [(x.code, x.fails) for x in explained.rules][1] == ("agreement.expired", True)
     assert [(x.code, x.ok, x.fails) for x in explained.rules][-1] == (
