@@ -15,7 +15,7 @@ from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
-from consentgate.web import login, pages
+from consentgate.web import history_page, login, me, pages, settings_page
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
 from consentgate.web.state import install as install_state
@@ -78,4 +78,7 @@ def create_app(
     app.include_router(login.router)
     app.include_router(account.router)
     app.include_router(history.router)
+    app.include_router(me.router)
+    app.include_router(history_page.router)
+    app.include_router(settings_page.router)
     return app

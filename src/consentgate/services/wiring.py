@@ -29,6 +29,7 @@ from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
+from consentgate.services.privacy import PrivacyCenter
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
@@ -108,6 +109,7 @@ class Services:
         self.people = PeopleService(db, clock, self.listeners)
         self.grants = GrantService(db, clock, self.listeners, settings.grant_days)
         self.clients = ClientService(db, clock, self.listeners)
+        self.privacy = PrivacyCenter(db, clock)
         self.imports = ImportService(db, clock, self.listeners)
         self.tokens = TokenService(
             db,
