@@ -13,8 +13,6 @@ from consentgate.api import account, admin, data, deletions, history, log, oauth
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 from consentgate.web import history_page, login, me, pages, settings_page
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -34,9 +32,7 @@ def create_app(
     running parts (decision index, log sequencer) start with the app and stop with it.
     """
     if services is None:
-        db = Database.connect(settings.database_url)
-        upgrade(db)
-        services = Services(settings, db)
+        services = Services.connect(settings, migrate=True)
     state = AppState(
         settings=settings,
         services=services,
@@ -78,7 +74,4 @@ def create_app(
     app.include_router(login.router)
     app.include_router(account.router)
     app.include_router(history.router)
-    app.include_router(me.router)
-    app.include_router(history_page.router)
-    app.include_router(settings_page.router)
     return app

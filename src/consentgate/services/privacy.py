@@ -22,6 +22,8 @@ from consentgate.store import history as history_rows
 from consentgate.store import partners as partner_rows
 from consentgate.store.history import AccessRow, HistoryFilter
 
+__all__ = ["AccessRow", "DeletionView", "EndReason", "GrantView", "HistoryFilter", "PrivacyCenter"]
+
 #: "Recent" on the partners page: accesses counted over this many days.
 RECENT_DAYS = 30
 #: A timeline is drawn from at most this many accesses (the newest).

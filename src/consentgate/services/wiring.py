@@ -33,6 +33,7 @@ from consentgate.services.privacy import PrivacyCenter
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
+from consentgate.store.migrate import upgrade
 from consentgate.store.records import StoreDataSource
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,15 @@ class Services:
             refresh_token_days=settings.refresh_token_days,
         )
         self._started = False
+
+    @classmethod
+    def connect(cls, settings: Settings, *, migrate: bool) -> Services:
+        """Services on ``settings.database_url``; ``migrate`` first brings its schema up to date
+        (one transaction: all or nothing)."""
+        db = Database.connect(settings.database_url)
+        if migrate:
+            upgrade(db)
+        return cls(settings, db)
 
     def decisions_at_rest(self) -> DecisionService:
         """A decision service that follows nothing: it answers from the keys it is told to load

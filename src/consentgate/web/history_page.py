@@ -26,7 +26,7 @@ from consentgate.domain import Category
 from consentgate.errors import InvalidInput
 from consentgate.ledger.entries import format_time
 from consentgate.services.wiring import Services
-from consentgate.store.history import AccessRow, HistoryFilter
+from consentgate.services.privacy import AccessRow, HistoryFilter
 from consentgate.web.people import NO_STORE, render, signed_in, to_login
 from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
 
