@@ -74,4 +74,7 @@ def create_app(
     app.include_router(login.router)
     app.include_router(account.router)
     app.include_router(history.router)
+    app.include_router(me.router)
+    app.include_router(history_page.router)
+    app.include_router(settings_page.router)
     return app

@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse, Response
 from consentgate.domain import Category
 from consentgate.errors import InvalidInput
 from consentgate.ledger.entries import format_time
-from consentgate.services.wiring import Services
 from consentgate.services.privacy import AccessRow, HistoryFilter
+from consentgate.services.wiring import Services
 from consentgate.web.people import NO_STORE, render, signed_in, to_login
 from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
 
