@@ -59,12 +59,16 @@ def preview_sentences(preview: SettingsPreview, names: dict[str, str]) -> list[s
 
     out = [f"{name(p)} will lose access to {owned(c)}." for p, c in preview.lose.items()]
     out += [f"{name(p)} will get access to {owned(c)} again." for p, c in preview.regain.items()]
+
+    def who(ids: tuple[str, ...]) -> str:
+        return words.join_words([name(p) for p in ids])
+
     out += [
-        f"You will be left out of the {words.CATEGORY_OF_OTHERS[c]} {partners(len(p))}."
+        f"You will be left out of the {words.CATEGORY_OF_OTHERS[c]} {partners(len(p))} ({who(p)})."
         for c, p in preview.left_out.items()
     ]
     out += [
-        f"You will be included in the {words.CATEGORY_OF_OTHERS[c]} {partners(len(p))}."
+        f"You will be included in the {words.CATEGORY_OF_OTHERS[c]} {partners(len(p))} ({who(p)})."
         for c, p in preview.let_in.items()
     ]
     return out or ["Nothing changes for any partner right now."]
