@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from consentgate.domain import parse_action, parse_category
+from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.policy import (
     Access,
@@ -42,7 +43,7 @@ from consentgate.policy import (
 from consentgate.policy.engine import ERROR
 from consentgate.policy.explain import Explanation, explain
 from consentgate.policy.index import settings_masks
-from consentgate.services.base import ChangeKind, Clock, system_clock
+from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import policy_source as source
 from consentgate.store.changes import Change, changes_after, last_seq
