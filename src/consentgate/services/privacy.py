@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from consentgate.domain import Agreement, DeletionObligation, Grant, Partner, PartnerStatus
+from consentgate.domain.clock import Clock
 from consentgate.domain.obligations import ObligationReason
 from consentgate.errors import NotFound
-from consentgate.services.base import Clock
 from consentgate.store import Database
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import grants as grant_rows
