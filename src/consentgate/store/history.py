@@ -44,7 +44,7 @@ access_subjects = Table(
     Column("purpose", ID, nullable=False),
     Column("decision", String(8), nullable=False),
     Column("at", UTCDateTime, nullable=False),
-    # Copied from the access entry (migration 0006); null on rows written before it.
+    # Copied from the access entry (migration 0007); null on rows written before it.
     Column("reasons", Text),
     Column("records_returned", Integer),
     Index("ix_access_subjects_person_index", "person_id", "log_index"),

@@ -80,7 +80,7 @@ async def revoke(
 ) -> Response:
     """The "Revoke" button (to the confirmation) and "Yes, revoke" (``confirm=yes``)."""
     captured = await capture(request)
-    session = signed_in(request, services, cookies)
+    session = await run_in_threadpool(signed_in, request, services, cookies)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return csrf_refused()
     person_id = session.person_id

@@ -19,7 +19,7 @@ from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web import words
 from consentgate.web.pages import templates
-from consentgate.web.session import PersonSession, SessionCookies
+from consentgate.web.session import PersonSession, SessionCookies, current_session
 
 #: Pages about one person are never cached (a shared computer, a back button after sign-out).
 NO_STORE = {"Cache-Control": "no-store"}
@@ -33,8 +33,10 @@ templates.env.filters["iso_time"] = words.iso_time
 def signed_in(
     request: Request, services: Services, cookies: SessionCookies
 ) -> PersonSession | None:
-    """The browser's session if someone is signed in in it, else None."""
-    session = cookies.read(request, services.clock())
+    """The browser's session if someone is signed in in it and the server still keeps that
+    session (not signed out here or everywhere), else None. Reads the database: async routes
+    call it in a worker thread."""
+    session = current_session(request, cookies, services.sessions)
     if session is None or session.person_id is None:
         return None
     return session

@@ -123,7 +123,7 @@ async def settings_post(
 ) -> Response:
     """``action=preview``: show what would change; ``action=save``: store the settings."""
     captured = await capture(request)
-    session = signed_in(request, services, cookies)
+    session = await run_in_threadpool(signed_in, request, services, cookies)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return csrf_refused()
     person_id = session.person_id

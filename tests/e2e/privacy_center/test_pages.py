@@ -79,7 +79,7 @@ def test_an_access_a_moment_ago_shows_in_the_history_with_its_log_entry(world: W
     assert '<table id="history"' in page
     timeline = re.search(r'<table class="timeline[^"]*">(.*?)</table>', page, re.S)
     assert timeline, "a timeline per partner and category tops the page"
-    assert "<th scope=\"row\">Tunes Music</th>" in timeline.group(1)
+    assert '<th scope="row">Tunes Music</th>' in timeline.group(1)
     assert '<svg class="bars"' in timeline.group(1)
     assert '<script type="module" src="/static/verify.js"></script>' in page
     assert '<p id="verify-summary"' in page
