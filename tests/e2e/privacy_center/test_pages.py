@@ -33,6 +33,7 @@ def test_every_page_renders_for_alice_under_the_strict_policy(world: World) -> N
         page = browser.get(path)
         assert page.status_code == 200, (path, page.text[:500])
         assert page.headers["cache-control"] == "no-store"
+        assert "default-src 'self'" in page.headers["content-security-policy"]
         text = page.text
         assert '<html lang="en">' in text
         assert 'href="#main"' in text
@@ -84,3 +85,14 @@ def test_an_access_a_moment_ago_shows_in_the_history_with_its_log_entry(world: W
     assert '<script type="module" src="/static/verify.js"></script>' in page
     assert '<p id="verify-summary"' in page
     assert 'class="verify">Not verified in this page' in page
+
+
+def test_signing_out_everywhere_closes_the_privacy_center_in_every_browser(world: World) -> None:
+    here, there = signed_in(world, "dave"), signed_in(world, "dave")
+    assert there.get("/me").status_code == 200
+    ended = here.post("/logout/everywhere", {"csrf_token": here.csrf()})
+    assert ended.status_code == 303
+    for browser in (here, there):
+        answer = browser.get("/me/history")
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/login?next=")
