@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # The decision engine compiled with mypyc (see src/consentgate/native.py), rebuilt when it changes.
 NATIVE := $(VENV)/.native-stamp
-NATIVE_SOURCES := $(wildcard src/consentgate/policy/*.py) src/consentgate/ledger/_hashes.c src/consentgate/native.py
+NATIVE_SOURCES := $(wildcard src/consentgate/policy/*.py) src/consentgate/native.py
 
 .PHONY: run test lint typecheck pytest bench native clean
 

@@ -12,9 +12,6 @@ source, type-checked, with no second implementation to keep in step.
 :func:`status` says which of the two runs, and :func:`stale` which compiled modules are older
 than their source (a compiled module that no longer matches its source must be rebuilt before
 anything is measured or tested: ``make`` does so whenever a source changes).
-
-The same command builds the hand-written C extensions in :data:`C_EXTENSIONS` (each says in its
-source why it exists); the Python modules that use them fall back to their own code without them.
 """
 
 from __future__ import annotations
@@ -39,9 +36,6 @@ MODULES = (
     "consentgate.policy.engine",
 )
 
-#: C extensions written by hand (each says why in its source), built by the same command.
-C_EXTENSIONS = {"consentgate.ledger._hashes": ("consentgate/ledger/_hashes.c", ["crypto"])}
-
 _SRC = Path(__file__).resolve().parent.parent
 
 
@@ -64,7 +58,6 @@ def stale() -> list[str]:
     """The compiled modules whose source changed after they were built."""
     out = []
     sources = {m: _source(m) for m in MODULES}
-    sources |= {m: _SRC / path for m, (path, _) in C_EXTENSIONS.items()}
     for module, source in sources.items():
         for ext in _extensions(module):
             if ext.exists() and ext.stat().st_mtime < source.stat().st_mtime:
@@ -86,7 +79,7 @@ def build() -> None:
     """Compile :data:`MODULES` with mypyc and put the extensions beside their sources."""
     # Imported here: building needs mypy (with mypyc) and setuptools, running does not.
     from mypyc.build import mypycify
-    from setuptools import Distribution, Extension
+    from setuptools import Distribution
 
     with tempfile.TemporaryDirectory(prefix="consentgate-native-") as tmp:
         cwd = Path.cwd()
@@ -99,10 +92,6 @@ def build() -> None:
                 target_dir=str(Path(tmp) / "c"),
                 group_name="consentgate_policy",
             )
-            extensions += [
-                Extension(module, [path], libraries=libraries, extra_compile_args=["-O2"])
-                for module, (path, libraries) in C_EXTENSIONS.items()
-            ]
             dist = Distribution({"name": "consentgate-native", "ext_modules": extensions})
             dist.verbose = False
             command = dist.get_command_obj("build_ext")
@@ -119,7 +108,7 @@ def main() -> None:
     left = stale()
     if left:
         sys.exit(f"still stale after the build: {', '.join(left)}")
-    print(f"compiled {len(MODULES)} modules with mypyc and {len(C_EXTENSIONS)} C extension")
+    print(f"compiled {len(MODULES)} modules with mypyc")
 
 
 if __name__ == "__main__":
