@@ -1,5 +1,6 @@
 # The two commands: `make run` (the app on the embedded database, with the demo population)
-# and `make test` (lint, type check, the whole suite). Both create their virtualenvs on first use.
+# and `make test` (lint, the layers contract, type check, the whole suite). Both create their
+# virtualenvs on first use.
 #
 # Two builds of the same source:
 # - .venv: the project installed editable, interpreted. Edit a file, run `.venv/bin/pytest`.
@@ -51,6 +52,7 @@ test: lint typecheck pytest pytest-compiled
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench hatch_build.py
 	$(BIN)/ruff format --check src tests bench hatch_build.py
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from consentgate.errors import ConfigError
+from consentgate.validation import first_problem
 
 _ENV_PREFIX = "CONSENTGATE_"
 
@@ -104,6 +105,6 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**clean)
     except ValidationError as err:
-        first = err.errors()[0]
-        name = _ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else _ENV_PREFIX
-        raise ConfigError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None
+        where, message = first_problem(err)
+        name = _ENV_PREFIX + where[0].upper() if where else _ENV_PREFIX
+        raise ConfigError(f"{name}: {message}") from None

@@ -17,6 +17,7 @@ from consentgate.api.problems import PROBLEM_RESPONSES, Problem
 from consentgate.domain import Category, TokenContext
 from consentgate.errors import Unauthenticated
 from consentgate.services.access import AccessResult, AccessService
+from consentgate.web.state import RunningDep, ServicesDep
 
 router = APIRouter(prefix="/v1", tags=["data"])
 
@@ -64,21 +65,20 @@ class NewMessage(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
 
 
-def partner_token(request: Request) -> TokenContext:
+def partner_token(request: Request, services: ServicesDep) -> TokenContext:
     """The bearer token of the calling partner (RFC 6750), or 401."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send an OAuth access token: Authorization: Bearer <token>")
-    context: TokenContext | None = request.app.state.services.tokens.resolve_bearer(token.strip())
+    context = services.tokens.resolve_bearer(token.strip())
     if context is None:
         raise Unauthenticated("the access token is invalid, expired or revoked")
     return context
 
 
-def access(request: Request) -> AccessService:
-    service: AccessService = request.app.state.services.access
-    return service
+def access(running: RunningDep) -> AccessService:
+    return running.access
 
 
 Token = Annotated[TokenContext, Depends(partner_token)]

@@ -8,8 +8,9 @@
   conveniences with RFC 9162 proofs (base64 hashes), only for sizes the log has signed.
 
 Malformed input is a 400 and anything the log does not have (yet) a 404, both as RFC 9457 problem
-bodies (via the app's one error mapping). The app provides the log as ``app.state.log_reader``, a
-:class:`~consentgate.ledger.logstore.LogReader`.
+bodies (via the app's one error mapping). The routes read the log through the dependency
+:func:`log_reader` (the running sequencer's :class:`~consentgate.ledger.logstore.LogReader`), which
+an app serving some other log overrides.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from consentgate.api.problems import PROBLEM_RESPONSES
-from consentgate.errors import InvalidInput, Unavailable
+from consentgate.errors import InvalidInput
 from consentgate.ledger.logstore import LogReader
 from consentgate.ledger.tiles import TILE_WIDTH, parse_tile_path
+from consentgate.web.state import RunningDep
 
 router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
 
@@ -30,11 +32,12 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 _MAX_INDEX = (1 << 63) - 1
 
 
-def _reader(request: Request) -> LogReader:
-    reader = getattr(request.app.state, "log_reader", None)
-    if not isinstance(reader, LogReader):
-        raise Unavailable("the transparency log is not available")
-    return reader
+def log_reader(running: RunningDep) -> LogReader:
+    """The running sequencer's reader (one tile cache per process)."""
+    return running.log.reader
+
+
+Reader = Annotated[LogReader, Depends(log_reader)]
 
 
 def _number(name: str, raw: str | None) -> int:
@@ -52,32 +55,32 @@ def _b64(data: bytes) -> str:
 
 
 @router.get("/checkpoint", response_class=Response)
-def checkpoint(request: Request) -> Response:
+def checkpoint(reader: Reader) -> Response:
     """The latest signed checkpoint, a C2SP signed note."""
-    note = _reader(request).checkpoint().note
+    note = reader.checkpoint().note
     return Response(
         note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
     )
 
 
 @router.get("/tile/{path:path}", response_class=Response)
-def tile(path: str, request: Request) -> Response:
+def tile(path: str, reader: Reader) -> Response:
     """A C2SP tlog-tiles hash tile or entry bundle."""
     tile_id = parse_tile_path(path)
-    data = _reader(request).tile(tile_id)
+    data = reader.tile(tile_id)
     cache = IMMUTABLE if tile_id.width == TILE_WIDTH else "public, max-age=60"
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
 @router.get("/proof/inclusion")
 def inclusion(
-    request: Request,
+    reader: Reader,
     index: Annotated[str | None, Query(description="leaf index")] = None,
     size: Annotated[str | None, Query(description="a tree size the log signed")] = None,
 ) -> dict[str, object]:
     """RFC 9162 §2.1.3 inclusion proof of entry ``index`` in the signed tree of ``size``."""
     idx, tree_size = _number("index", index), _number("size", size)
-    leaf, proof, root = _reader(request).inclusion(idx, tree_size)
+    leaf, proof, root = reader.inclusion(idx, tree_size)
     return {
         "index": idx,
         "size": tree_size,
@@ -89,7 +92,7 @@ def inclusion(
 
 @router.get("/proof/consistency")
 def consistency(
-    request: Request,
+    reader: Reader,
     from_: Annotated[str | None, Query(alias="from", description="earlier signed size")] = None,
     to: Annotated[str | None, Query(description="later signed size")] = None,
 ) -> dict[str, object]:
@@ -97,7 +100,7 @@ def consistency(
     old, new = _number("from", from_), _number("to", to)
     if old > new:
         raise InvalidInput("from must not be greater than to")
-    proof, old_root, new_root = _reader(request).consistency(old, new)
+    proof, old_root, new_root = reader.consistency(old, new)
     return {
         "from": old,
         "to": new,
