@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     log_batch_wait_seconds: float = 0.002
     #: How often a server process polls the change feed written by other processes.
     change_poll_seconds: float = 0.25
-    #: How often the server opens deletion obligations for grants that expired.
+    #: The longest the server sleeps between expiry sweeps; it also wakes as each grant or
+    #: agreement ends (and when one is written), to open its deletion obligations then.
     expiry_sweep_seconds: float = 60.0
 
     @field_validator("database_url")

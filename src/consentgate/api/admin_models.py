@@ -26,9 +26,8 @@ from consentgate.domain import (
 )
 from consentgate.domain.categories import Action, Category
 from consentgate.errors import InvalidInput
-from consentgate.services.clients import IssuedClient
+from consentgate.services.clients import ClientRow, IssuedClient
 from consentgate.services.imports import IsoDatetime, has_nul
-from consentgate.store.clients import ClientRow
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]

@@ -13,8 +13,6 @@ from consentgate.api import account, admin, data, deletions, history, log, oauth
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 from consentgate.web import login, pages
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -34,9 +32,7 @@ def create_app(
     running parts (decision index, log sequencer) start with the app and stop with it.
     """
     if services is None:
-        db = Database.connect(settings.database_url)
-        upgrade(db)
-        services = Services(settings, db)
+        services = Services.connect(settings, migrate=True)
     state = AppState(
         settings=settings,
         services=services,

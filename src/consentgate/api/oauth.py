@@ -185,28 +185,24 @@ async def authorize_decision(request: Request, state: State) -> Response:
 )
 async def token(request: Request, server: AuthorizationDep) -> Response:
     """Token endpoint (RFC 6749 §3.2): ``authorization_code`` with ``code_verifier``, or ``refresh_token``."""
-    captured = await _captured(request)
-    if isinstance(captured, Response):
-        return captured
-    oauth_request = _oauth_request(captured)
-    if isinstance(oauth_request, Response):
-        return oauth_request
-    response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
-    return response
+    return await _endpoint(request, server, None)
 
 
 async def _endpoint(
-    request: Request, server: ConsentgateAuthorizationServer, name: str
+    request: Request, server: ConsentgateAuthorizationServer, name: str | None
 ) -> Response:
+    """Answer a form POST with Authlib: the token endpoint (``name`` None) or a named endpoint."""
     captured = await _captured(request)
     if isinstance(captured, Response):
         return captured
     oauth_request = _oauth_request(captured)
     if isinstance(oauth_request, Response):
         return oauth_request
-    response: Response = await run_in_threadpool(
-        server.create_endpoint_response, name, oauth_request
-    )
+    response: Response
+    if name is None:
+        response = await run_in_threadpool(server.create_token_response, oauth_request)
+    else:
+        response = await run_in_threadpool(server.create_endpoint_response, name, oauth_request)
     return response
 
 

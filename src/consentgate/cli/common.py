@@ -15,8 +15,6 @@ from rich.console import Console
 
 from consentgate.config import Settings, load_settings
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,8 +42,4 @@ def connect(database: str | None, *, migrate: bool) -> Services:
     the demo seed) need it; the ones that only read (``explain``, ``exposure``) leave the
     database as it is.
     """
-    settings = settings_from(database)
-    db = Database.connect(settings.database_url)
-    if migrate:
-        upgrade(db)
-    return Services(settings, db)
+    return Services.connect(settings_from(database), migrate=migrate)

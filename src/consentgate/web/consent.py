@@ -93,8 +93,9 @@ def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def build_view(services: Services, oauth_request: Any, person_id: str) -> ConsentView:
-    """The consent screen for a validated authorization request and a signed-in person."""
+def build_view(services: Services, oauth_request: Any, person_id: str, vkey: str) -> ConsentView:
+    """The consent screen for a validated authorization request and a signed-in person;
+    ``vkey`` is the log's verifier key, which the receipt names."""
     scopes: frozenset[GrantScope] = oauth_request.scopes
     partner = oauth_request.partner
     agreement = oauth_request.agreement
@@ -125,6 +126,10 @@ def build_view(services: Services, oauth_request: Any, person_id: str) -> Consen
         f"in force until {_day(agreement.end)}."
     )
     lines.append(f"This permission ends on {_day(expires)} unless you revoke it earlier.")
+    lines.append(
+        "Every access under it is written to the transparency log, whose checkpoints verify "
+        f"with the key {vkey} (published at /log/vkey)."
+    )
     blocked_now = sorted({i.category for i in items if i.blocked})
     if blocked_now:
         lines.append(
@@ -158,10 +163,11 @@ def _render(
     person_id: str,
     csrf: str,
     *,
+    vkey: str,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    view = build_view(services, oauth_request, person_id)
+    view = build_view(services, oauth_request, person_id, vkey)
     person = services.people.get_person(person_id)
     context = {
         "view": view,
@@ -200,7 +206,10 @@ def authorize_page(request: Request, captured: CapturedRequest, state: AppState)
         return grant
     if session is None or session.person_id is None:
         return _login_redirect(captured)
-    return _render(request, services, captured, grant.request, session.person_id, session.csrf)
+    vkey = state.lifecycle.running.log.verifier_key
+    return _render(
+        request, services, captured, grant.request, session.person_id, session.csrf, vkey=vkey
+    )
 
 
 def authorize_decision(request: Request, captured: CapturedRequest, state: AppState) -> Response:
@@ -225,7 +234,8 @@ def authorize_decision(request: Request, captured: CapturedRequest, state: AppSt
         return denied
     if decision != "allow":
         return problem_response(400, "invalid-input", "decision must be allow or deny")
-    view = build_view(services, grant.request, person_id)
+    vkey = state.lifecycle.running.log.verifier_key
+    view = build_view(services, grant.request, person_id, vkey)
     if not hmac.compare_digest(view.receipt_digest, captured.form_value("receipt_digest") or ""):
         notice = "What is asked changed since the page was shown. Please read it again."
         return _render(
@@ -235,6 +245,7 @@ def authorize_decision(request: Request, captured: CapturedRequest, state: AppSt
             grant.request,
             person_id,
             session.csrf,
+            vkey=vkey,
             notice=notice,
             status=409,
         )

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +24,7 @@ from starlette.responses import Response
 
 from consentgate.config import Settings
 from consentgate.errors import ConfigError
+from consentgate.secretfiles import secret_file
 
 COOKIE_NAME = "consentgate_session"
 #: A session lasts at most this long after sign-in (or after it was opened, when signed out).
@@ -66,21 +66,13 @@ def _unb64(text: str) -> bytes:
 
 
 def load_key(data_dir: Path) -> bytes:
-    """The session key in ``data_dir``, created (mode 0600) on first use."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """The session key in ``data_dir``, created on first use (a secret file)."""
     path = data_dir / _KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            raise ConfigError(f"{path} must be readable by its owner only (chmod 600)") from None
-        key = path.read_bytes()
-        if len(key) != _KEY_BYTES:
-            raise ConfigError(f"{path} is not a session key ({_KEY_BYTES} bytes)") from None
-        return key
-    key = secrets.token_bytes(_KEY_BYTES)
-    with os.fdopen(fd, "wb") as out:
-        out.write(key)
+    key = secret_file(
+        path, setting="CONSENTGATE_DATA_DIR", make=lambda: secrets.token_bytes(_KEY_BYTES)
+    )
+    if len(key) != _KEY_BYTES:
+        raise ConfigError(f"{path} is not a session key ({_KEY_BYTES} bytes)")
     return key
 
 
