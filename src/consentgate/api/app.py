@@ -13,7 +13,8 @@ from consentgate.api import account, admin, data, deletions, history, log, oauth
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.web import login, pages
+from consentgate.web import assets, login, pages
+from consentgate.web.headers import SecurityHeaders
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
 from consentgate.web.state import install as install_state
@@ -56,6 +57,10 @@ def create_app(
         version=__version__,
         summary="Partner access to personal data, only with consent, always logged.",
         lifespan=lifespan,
+        # /docs is served by web.assets with a vendored Swagger UI (no CDN, strict CSP); ReDoc
+        # would load from a CDN, so it is off.
+        docs_url=None,
+        redoc_url=None,
     )
     install_state(app, state)
     problems.install(app)
@@ -74,4 +79,7 @@ def create_app(
     app.include_router(login.router)
     app.include_router(account.router)
     app.include_router(history.router)
+    app.include_router(assets.router)
+    # Added last, so it is the outermost middleware: every response gets the security headers.
+    app.add_middleware(SecurityHeaders)
     return app

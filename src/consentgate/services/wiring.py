@@ -30,6 +30,7 @@ from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
+from consentgate.services.signin import LoginThrottle, SessionService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
@@ -105,6 +106,8 @@ class Services:
             access_token_seconds=settings.access_token_seconds,
             refresh_token_days=settings.refresh_token_days,
         )
+        self.sessions = SessionService(db, clock)
+        self.login_throttle = LoginThrottle(db, clock)
         self._started = False
 
     @classmethod
