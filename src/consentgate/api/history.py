@@ -34,6 +34,12 @@ class Access(BaseModel):
     role: str = Field(
         description="subject: your own data; included / filtered: your part of someone else's data"
     )
+    reasons: list[str] | None = Field(
+        description="The entry's stable reason codes; null for accesses logged before they were kept"
+    )
+    records_returned: int | None = Field(
+        description="How many records the access let out; null for accesses logged before it was kept"
+    )
 
 
 class History(BaseModel):
@@ -70,6 +76,8 @@ def my_history(
                 purpose=r.purpose,
                 decision=r.decision,
                 role=r.role,
+                reasons=list(r.reasons) if r.reasons is not None else None,
+                records_returned=r.records_returned,
             )
             for r in rows
         ],
