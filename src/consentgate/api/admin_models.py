@@ -27,7 +27,8 @@ from consentgate.domain import (
 from consentgate.domain.categories import Action, Category
 from consentgate.errors import InvalidInput
 from consentgate.services.clients import IssuedClient
-from consentgate.services.imports import IsoDatetime, has_nul
+from consentgate.services.imports import IsoDatetime
+from consentgate.services.json_input import has_nul
 from consentgate.store.clients import ClientRow
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -68,9 +69,15 @@ class PurposeIn(_Request):
     data_use: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+#: Quotas are stored as 32-bit integers (SQLite and PostgreSQL INTEGER); these bounds keep every
+#: accepted value storable, and are far beyond any real agreement.
+MAX_QUOTA_REQUESTS = 1_000_000_000
+MAX_QUOTA_WINDOW_SECONDS = 366 * 24 * 3600
+
+
 class QuotaIn(_Request):
-    max_requests: Annotated[int, Field(ge=1)]
-    window_seconds: Annotated[int, Field(ge=1)]
+    max_requests: Annotated[int, Field(ge=1, le=MAX_QUOTA_REQUESTS)]
+    window_seconds: Annotated[int, Field(ge=1, le=MAX_QUOTA_WINDOW_SECONDS)]
 
 
 class CapabilityIn(_Request):

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from consentgate import __version__
 from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
+from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.services.wiring import Services
 from consentgate.store import Database
@@ -47,6 +48,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.services = services
     problems.install(app)
+    app.add_middleware(BodyLimit)
 
     @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])
     def healthz() -> str:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from consentgate.errors import Error, NotSignedIn, QuotaExceeded, Unauthenticated
 
@@ -75,6 +76,24 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path, for ``Allow`` (RFC 9110 §15.5.6).
+
+    Starlette's own 405 names only the methods of the first route whose path matched, which is
+    wrong when two routes share a path (``GET`` and ``POST /admin/partners``).
+    """
+    found = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            found.append(method)
+    return found
+
+
 def install(app: FastAPI) -> None:
     """Map every error to a problem body: consentgate errors, HTTP errors, validation, the rest."""
 
@@ -100,9 +119,11 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def on_http(_request: Request, err: HTTPException) -> JSONResponse:
-        code = {404: "not-found", 405: "method-not-allowed"}.get(err.status_code, "http-error")
-        headers = dict(err.headers) if err.headers else None
+    async def on_http(request: Request, err: HTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(err.status_code, "http-error")
+        headers = dict(err.headers) if err.headers else {}
+        if err.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem_response(err.status_code, code, str(err.detail), headers=headers)
 
     @app.exception_handler(RequestValidationError)
