@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 NATIVE := $(VENV)/.native-stamp
 NATIVE_SOURCES := $(wildcard src/consentgate/policy/*.py) src/consentgate/ledger/_hashes.c src/consentgate/native.py
 
-.PHONY: run test lint typecheck pytest bench native clean
+.PHONY: run test lint typecheck pytest audit bench native clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) $(NATIVE)
 	CONSENTGATE_REQUIRE_NATIVE=1 $(BIN)/pytest
+
+# Every installed dependency against PyPI's vulnerability data; --strict fails when one cannot be
+# checked, so an unreachable index is a failure, not a pass.
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 bench: $(STAMP) $(NATIVE)
 	$(BIN)/consentgate bench policy
