@@ -1,5 +1,6 @@
 # The two commands: `make run` (the app on the embedded database, with the demo population)
-# and `make test` (lint, type check, the whole suite). Both create .venv on first use.
+# and `make test` (lint, the layers contract, type check, the whole suite). Both create .venv
+# on first use.
 
 PYTHON ?= python3
 VENV := .venv
@@ -33,6 +34,7 @@ test: lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -8,23 +8,27 @@ benchmark's own server, never in the product.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 
 from consentgate.api.app import create_app
 from consentgate.api.data import partner_token
 from consentgate.config import load_settings
-from consentgate.domain import Category
+from consentgate.domain import Category, TokenContext
+from consentgate.web.state import ServicesDep
 
 baseline = APIRouter(prefix="/bench/baseline")
 
 
 @baseline.get("/threads/{thread_id}/messages")
-def baseline_thread(request: Request, thread_id: int, limit: int = 50) -> dict[str, Any]:
-    token = partner_token(request)
-    services = request.app.state.services
+def baseline_thread(
+    token: Annotated[TokenContext, Depends(partner_token)],
+    services: ServicesDep,
+    thread_id: int,
+    limit: int = 50,
+) -> dict[str, Any]:
     records = services.data_source.fetch(
         token.person_id, Category.MESSAGES, thread_id=thread_id, limit=limit
     )

@@ -25,6 +25,7 @@ from consentgate.services.wiring import Services
 from consentgate.store import clients as client_rows
 from consentgate.store import people as people_rows
 from consentgate.testing import serving
+from consentgate.web.state import state_of
 
 TOKEN = "e2e-admin-token-not-a-default-0123456789"
 PROBLEM = "application/problem+json"
@@ -52,7 +53,7 @@ def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Admin]:
     with serving(app) as url:
         auth = {"Authorization": f"Bearer {TOKEN}"}
         with httpx.Client(base_url=url, headers=auth) as http, httpx.Client(base_url=url) as anon:
-            yield Admin(http, anon, app.state.services)
+            yield Admin(http, anon, state_of(app).services)
 
 
 def terms(**overrides: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from consentgate.ledger.entries import decode_entry
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.bulk import insert_rows
+from consentgate.store.log import SqlLogStore
 from consentgate.testing import serving
 
 SCOPE = GrantScope(Category.FRIENDS, Action.READ, "search.social")
@@ -123,6 +124,7 @@ def test_a_database_outage_answers_503_and_nothing_leaves_unlogged(
     assert after.status_code == 200, after.text
     indexes.append(int(after.headers["Log-Index"]))
     # Every answer that carried data names an entry that is in the log, with what it returned.
-    stored = dict(services.log.store.entries(0, services.log.store.committed_size()))
+    store = SqlLogStore(services.db)
+    stored = dict(store.entries(0, store.committed_size()))
     for index in indexes:
         assert decode_entry(stored[index]).type == "access"

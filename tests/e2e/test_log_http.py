@@ -50,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LogServer]:
     app = FastAPI()
     problems.install(app)
     app.include_router(log_api.router)
-    app.state.log_reader = sequencer.reader
+    app.dependency_overrides[log_api.log_reader] = lambda: sequencer.reader
     with serving(app) as base:
         yield LogServer(f"{base}/log", signer, sequencer, data)
     sequencer.stop()

@@ -65,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sequ
     app = FastAPI()
     problems.install(app)
     app.include_router(log_api.router)
-    app.state.log_reader = sequencer.reader
+    app.dependency_overrides[log_api.log_reader] = lambda: sequencer.reader
     with serving(app) as base:
         yield f"{base}/log", sequencer
     sequencer.stop()

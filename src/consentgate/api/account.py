@@ -18,8 +18,7 @@ from consentgate.api.limits import JSON_BODY_LIMIT, limited_route
 from consentgate.api.problems import PROBLEM_RESPONSES
 from consentgate.domain import Category, Grant, PrivacySettings
 from consentgate.errors import NotFound, NotSignedIn
-from consentgate.services.wiring import Services
-from consentgate.web.session import session_cookies
+from consentgate.web.state import CookiesDep, ServicesDep
 
 router = APIRouter(prefix="/v1/me", tags=["people"], route_class=limited_route(JSON_BODY_LIMIT))
 
@@ -30,21 +29,15 @@ _RESPONSES = {
 }
 
 
-def current_person_id(request: Request) -> str:
+def current_person_id(request: Request, services: ServicesDep, cookies: CookiesDep) -> str:
     """The signed-in person's id, from the session cookie; 401 problem when there is none."""
-    services: Services = request.app.state.services
-    session = session_cookies(request).read(request, services.clock())
+    session = cookies.read(request, services.clock())
     if session is None or session.person_id is None:
         raise NotSignedIn("sign in first (no valid session)")
     return session.person_id
 
 
 PersonId = Annotated[str, Depends(current_person_id)]
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 class SettingsBody(BaseModel):
@@ -119,15 +112,17 @@ class GrantList(BaseModel):
 
 
 @router.get("/settings", response_model=SettingsBody, responses=_RESPONSES)
-def get_settings(person_id: PersonId, request: Request) -> SettingsBody:
+def get_settings(person_id: PersonId, services: ServicesDep) -> SettingsBody:
     """The signed-in person's privacy settings."""
-    return SettingsBody.of(_services(request).people.get_settings(person_id))
+    return SettingsBody.of(services.people.get_settings(person_id))
 
 
 @router.put("/settings", response_model=SettingsBody, responses=_RESPONSES)
-def put_settings(person_id: PersonId, change: SettingsChange, request: Request) -> SettingsBody:
+def put_settings(
+    person_id: PersonId, change: SettingsChange, services: ServicesDep
+) -> SettingsBody:
     """Change settings; every later decision sees the change at once."""
-    updated = _services(request).people.set_settings(
+    updated = services.people.set_settings(
         person_id,
         share_with_partners=change.share_with_partners,
         categories=None if change.categories is None else frozenset(change.categories),
@@ -137,18 +132,16 @@ def put_settings(person_id: PersonId, change: SettingsChange, request: Request) 
 
 
 @router.get("/grants", response_model=GrantList, responses=_RESPONSES)
-def list_grants(person_id: PersonId, request: Request) -> GrantList:
+def list_grants(person_id: PersonId, services: ServicesDep) -> GrantList:
     """Every grant the signed-in person gave, newest last, active or not."""
-    services = _services(request)
     now = services.clock()
     grants = services.grants.grants_of_person(person_id)
     return GrantList(grants=[GrantBody.of(g, now) for g in grants])
 
 
 @router.post("/grants/{grant_id}/revoke", response_model=GrantBody, responses=_RESPONSES)
-def revoke_grant(grant_id: str, person_id: PersonId, request: Request) -> GrantBody:
+def revoke_grant(grant_id: str, person_id: PersonId, services: ServicesDep) -> GrantBody:
     """Revoke one of the person's own grants now; the partner's next call is refused."""
-    services = _services(request)
     if len(grant_id) > 64:
         raise NotFound(f"unknown grant {grant_id[:64]!r}")
     revoked = services.grants.revoke_grant(grant_id, by_person=person_id)

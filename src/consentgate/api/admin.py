@@ -19,12 +19,11 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -51,8 +50,8 @@ from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, pro
 from consentgate.config import Settings
 from consentgate.domain import PartnerStatus
 from consentgate.errors import ConfigError, InvalidInput
-from consentgate.services.imports import ImportService
 from consentgate.services.wiring import Services
+from consentgate.web.state import AdminCredentials, ServicesDep, state_of
 
 log = logging.getLogger("consentgate.api.admin")
 
@@ -91,12 +90,15 @@ def resolve_admin_token(settings: Settings) -> str:
     return token
 
 
-def _expected_token(app: FastAPI) -> str:
-    token = getattr(app.state, "admin_token", None)
-    if not isinstance(token, str):
-        token = resolve_admin_token(app.state.settings)
-        app.state.admin_token = token
-    return token
+def admin_credentials(settings: Settings) -> AdminCredentials:
+    """The admin token, resolved once when the app is built (so a generated token's location is
+    logged then, not at the first admin request). A missing production token keeps the admin API
+    closed (503) instead of stopping the partner-facing API."""
+    try:
+        return AdminCredentials(resolve_admin_token(settings))
+    except ConfigError as err:
+        log.error("the admin API stays closed: %s", err.message)
+        return AdminCredentials(None)
 
 
 def _unauthorized() -> Response:
@@ -110,10 +112,8 @@ def _unauthorized() -> Response:
 
 def admin_guard(request: Request) -> Response | None:
     """A problem response unless the request carries the admin token (checked in constant time)."""
-    try:
-        expected = _expected_token(request.app)
-    except ConfigError as err:
-        log.error("admin API refused: %s", err.message)
+    expected = state_of(request.app).admin.token
+    if expected is None:
         return problem_response(503, "unavailable", "the admin API is not configured")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     # Compare digests of equal length, so the time taken tells nothing about the token's length.
@@ -138,18 +138,6 @@ def _guarded(route: type[APIRoute]) -> type[APIRoute]:
     return GuardedRoute
 
 
-@asynccontextmanager
-async def _resolve_token_at_start(app: FastAPI) -> AsyncIterator[None]:
-    """Generate (development) or check the token when the app starts, so its location is logged
-    then and not at the first admin request. A missing production token keeps the admin API
-    closed (503) instead of stopping the partner-facing API."""
-    try:
-        _expected_token(app)
-    except ConfigError as err:
-        log.error("the admin API stays closed: %s", err.message)
-    yield
-
-
 # Declared for OpenAPI (the security scheme); the route class above does the actual check.
 _bearer = HTTPBearer(auto_error=False, scheme_name="admin", description="The admin token")
 _docs = [Depends(_bearer)]
@@ -159,18 +147,9 @@ router = APIRouter(
     responses=ADMIN_RESPONSES,
     dependencies=_docs,
     route_class=_guarded(limited_route(JSON_BODY_LIMIT)),
-    lifespan=_resolve_token_at_start,
 )
 # Included into ``router`` below, which adds the prefix, the tags, the responses and the scheme.
 import_router = APIRouter(route_class=_guarded(limited_route(IMPORT_BODY_LIMIT)))
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(services_of)]
 
 
 # --- partners ---------------------------------------------------------------------------------------
@@ -333,8 +312,7 @@ async def import_reference_data(request: Request, services: ServicesDep) -> Impo
         text = raw.decode("utf-8-sig")  # a byte order mark some editors add is not data
     except UnicodeDecodeError:
         raise InvalidInput("the import must be UTF-8 text") from None
-    importer = ImportService(services.db, services.clock, services.listeners)
-    report = await run_in_threadpool(importer.import_jsonl, text)
+    report = await run_in_threadpool(services.imports.import_jsonl, text)
     return ImportOut(counts=report.counts, total=report.total)
 
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, problem details, and the services behind them."""
+"""The FastAPI application, put together in one place: its state, routers and problem details."""
 
 from __future__ import annotations
 
@@ -12,32 +12,49 @@ from consentgate import __version__
 from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
 from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
+from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
 from consentgate.web import login, pages
+from consentgate.web.session import SessionCookies
+from consentgate.web.state import AppState, Lifecycle, PersonLogin
+from consentgate.web.state import install as install_state
 
 
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
-    """Build the app. Without ``services``, connect to ``settings.database_url`` and migrate it.
+def create_app(
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    person_login: PersonLogin | None = None,
+) -> FastAPI:
+    """Build the app and everything it is made of, once (:class:`AppState`).
 
-    The running parts (decision index, log sequencer) start with the app and stop with it.
+    Without ``services``, connect to ``settings.database_url`` and migrate it. ``person_login``
+    replaces the built-in login (``PeopleService.authenticate``) with a platform's own. The
+    running parts (decision index, log sequencer) start with the app and stop with it.
     """
     if services is None:
         db = Database.connect(settings.database_url)
         upgrade(db)
         services = Services(settings, db)
-    running = services
+    state = AppState(
+        settings=settings,
+        services=services,
+        authorization=ConsentgateAuthorizationServer(services),
+        cookies=SessionCookies.from_settings(settings),
+        admin=admin.admin_credentials(settings),
+        person_login=person_login or services.people,
+        lifecycle=Lifecycle(services),
+    )
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        running.start()
-        # Proofs and tiles come from the sequencer's own reader (one tile cache per process).
-        app.state.log_reader = running.log.reader
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.lifecycle.start()
         try:
             yield
         finally:
-            running.stop()
+            state.lifecycle.stop()
 
     app = FastAPI(
         title="consentgate",
@@ -45,8 +62,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         summary="Partner access to personal data, only with consent, always logged.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.services = services
+    install_state(app, state)
     problems.install(app)
     app.add_middleware(BodyLimit)
 

@@ -21,6 +21,8 @@ from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from consentgate.domain import Category, TokenContext
 from consentgate.errors import Unauthenticated
 from consentgate.services.access import AccessResult, AccessService
+from consentgate.services.wiring import Services
+from consentgate.web.state import RunningDep, ServicesDep, state_of
 
 #: The largest page a partner may ask for.
 MAX_PAGE = 100
@@ -79,12 +81,12 @@ class NewMessage(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
 
 
-def _resolve_token(request: Request) -> TokenContext:
+def _resolve_token(request: Request, services: Services) -> TokenContext:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send an OAuth access token: Authorization: Bearer <token>")
-    context: TokenContext | None = request.app.state.services.tokens.resolve_bearer(token.strip())
+    context = services.tokens.resolve_bearer(token.strip())
     if context is None:
         raise Unauthenticated("the access token is invalid, expired or revoked")
     return context
@@ -104,18 +106,19 @@ class TokenFirstRoute(_LimitedRoute):  # type: ignore[valid-type, misc]  # made 
         handler = super().get_route_handler()
 
         async def token_first(request: Request) -> Response:
-            request.state.partner_token = await run_in_threadpool(_resolve_token, request)
+            services = state_of(request.app).services
+            request.state.partner_token = await run_in_threadpool(_resolve_token, request, services)
             response: Response = await handler(request)
             return response
 
         return token_first
 
 
-def partner_token(request: Request) -> TokenContext:
+def partner_token(request: Request, services: ServicesDep) -> TokenContext:
     """The bearer token of the calling partner (RFC 6750), or 401; checked by the route class."""
     context = getattr(request.state, "partner_token", None)
     if not isinstance(context, TokenContext):
-        context = _resolve_token(request)
+        context = _resolve_token(request, services)
     return context
 
 
@@ -131,9 +134,8 @@ router = APIRouter(
 )
 
 
-def access(request: Request) -> AccessService:
-    service: AccessService = request.app.state.services.access
-    return service
+def access(running: RunningDep) -> AccessService:
+    return running.access
 
 
 Token = Annotated[TokenContext, Depends(partner_token)]

@@ -29,8 +29,8 @@ from consentgate.api.admin_models import ObligationOut
 from consentgate.api.limits import limited_route
 from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
 from consentgate.domain import DeletionObligation
-from consentgate.services.wiring import Services
 from consentgate.store.clients import ClientRow
+from consentgate.web.state import ServicesDep
 
 #: Confirmations carry no body; anything more than a little is refused.
 _BODY_LIMIT = 1024
@@ -81,9 +81,8 @@ def _credentials(header: str) -> tuple[str, str] | None:
     return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
 
 
-def authenticated_client(request: Request) -> ClientRow:
+def authenticated_client(request: Request, services: ServicesDep) -> ClientRow:
     """The OAuth client whose HTTP Basic credentials the request carries, or 401."""
-    services: Services = request.app.state.services
     pair = _credentials(request.headers.get("authorization", ""))
     client = services.clients.authenticate(*pair) if pair else None
     if client is None:
@@ -134,24 +133,26 @@ ClientDep = Annotated[ClientRow, Depends(authenticated_client)]
 
 @router.get("")
 def list_deletions(
-    request: Request,
+    services: ServicesDep,
     client: ClientDep,
     state: Annotated[
         Literal["open", "all"], Query(description="open (the default) or all obligations")
     ] = "open",
 ) -> list[ObligationOut]:
     """The calling partner's deletion obligations, each with the person, category and due date."""
-    services: Services = request.app.state.services
     found = services.grants.obligations_of_partner(client.partner_id, open_only=state == "open")
     return [ObligationOut.of(o) for o in found]
 
 
 @router.post("/{obligation_id}/confirm")
 def confirm_deletion(
-    obligation_id: str, request: Request, response: Response, client: ClientDep
+    obligation_id: str,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    client: ClientDep,
 ) -> ConfirmedOut:
     """Confirm the data of this obligation is deleted. Confirming twice is a 409."""
-    services: Services = request.app.state.services
     confirmed = services.grants.confirm_deletion(obligation_id, partner_id=client.partner_id)
     hook: DeletionConfirmedHook | None = getattr(request.app.state, "deletion_confirmed", None)
     index = hook(confirmed, client) if hook is not None else None

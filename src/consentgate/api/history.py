@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from consentgate.api.account import PersonId
 from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
-from consentgate.services.wiring import Services
 from consentgate.store.history import history_of
+from consentgate.web.state import RunningDep, ServicesDep
 
 router = APIRouter(prefix="/v1/me", tags=["people"])
 
@@ -56,18 +56,18 @@ class History(BaseModel):
 @router.get("/history", response_model=History, responses=_RESPONSES)
 def my_history(
     person_id: PersonId,
-    request: Request,
+    services: ServicesDep,
+    running: RunningDep,
     before: Annotated[
         int | None, Query(ge=0, le=MAX_LOG_INDEX, description="Only entries below this log index")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> History:
     """Who accessed your data, when, for what, and what was decided — newest first."""
-    services: Services = request.app.state.services
     with services.db.read() as conn:
         rows = history_of(conn, person_id, before=before, limit=limit)
     return History(
-        person_reference=services.person_ref(person_id),
+        person_reference=running.person_ref(person_id),
         accesses=[
             Access(
                 log_index=r.log_index,

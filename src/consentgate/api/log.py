@@ -11,8 +11,9 @@ A tile is served only at its one C2SP tlog-tiles path (ASCII digits, ``x`` prefi
 any other path under ``/log/tile/`` is a 404, like a tile the log does not have (yet). A proof's
 parameters are required integers from 0 to 2^63 − 1 (422 otherwise, like every other route);
 parameters that do not fit together (``index`` not below ``size``, ``from`` above ``to``) are a 400.
-Every error is an RFC 9457 problem body (via the app's one error mapping). The app provides the log as ``app.state.log_reader``, a
-:class:`~consentgate.ledger.logstore.LogReader`.
+Every error is an RFC 9457 problem body (via the app's one error mapping). The routes read the log
+through the dependency :func:`log_reader` (the running sequencer's
+:class:`~consentgate.ledger.logstore.LogReader`), which an app serving some other log overrides.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from consentgate.api.problems import PROBLEM_RESPONSES
-from consentgate.errors import InvalidInput, NotFound, Unavailable
+from consentgate.errors import InvalidInput, NotFound
 from consentgate.ledger.logstore import LogReader
 from consentgate.ledger.tiles import TILE_WIDTH, parse_tile_path
+from consentgate.web.state import RunningDep
 
 router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
 
@@ -36,11 +38,12 @@ MAX_INDEX = (1 << 63) - 1
 TILE_PATH_PATTERN = r"^(entries|0|[1-9][0-9]?)/(x[0-9]{3}/)*[0-9]{3}(\.p/[1-9][0-9]{0,2})?$"
 
 
-def _reader(request: Request) -> LogReader:
-    reader = getattr(request.app.state, "log_reader", None)
-    if not isinstance(reader, LogReader):
-        raise Unavailable("the transparency log is not available")
-    return reader
+def log_reader(running: RunningDep) -> LogReader:
+    """The running sequencer's reader (one tile cache per process)."""
+    return running.log.reader
+
+
+Reader = Annotated[LogReader, Depends(log_reader)]
 
 
 Index = Annotated[int, Query(ge=0, le=MAX_INDEX, description="leaf index")]
@@ -52,9 +55,9 @@ def _b64(data: bytes) -> str:
 
 
 @router.get("/checkpoint", response_class=Response)
-def checkpoint(request: Request) -> Response:
+def checkpoint(reader: Reader) -> Response:
     """The latest signed checkpoint, a C2SP signed note."""
-    note = _reader(request).checkpoint().note
+    note = reader.checkpoint().note
     return Response(
         note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
     )
@@ -69,7 +72,7 @@ def tile(
             json_schema_extra={"pattern": TILE_PATH_PATTERN},
         ),
     ],
-    request: Request,
+    reader: Reader,
 ) -> Response:
     """A C2SP tlog-tiles hash tile or entry bundle."""
     try:
@@ -77,16 +80,16 @@ def tile(
     except InvalidInput as err:
         # Not a tile's URL: nothing is there (and no alias of a tile is ever served).
         raise NotFound(f"no tile at tile/{path[:80]}: {err.message}") from None
-    data = _reader(request).tile(tile_id)
+    data = reader.tile(tile_id)
     cache = IMMUTABLE if tile_id.width == TILE_WIDTH else "public, max-age=60"
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
 @router.get("/proof/inclusion")
-def inclusion(request: Request, index: Index, size: Size) -> dict[str, object]:
+def inclusion(reader: Reader, index: Index, size: Size) -> dict[str, object]:
     """RFC 9162 §2.1.3 inclusion proof of entry ``index`` in the signed tree of ``size``."""
     idx, tree_size = index, size
-    leaf, proof, root = _reader(request).inclusion(idx, tree_size)
+    leaf, proof, root = reader.inclusion(idx, tree_size)
     return {
         "index": idx,
         "size": tree_size,
@@ -98,7 +101,7 @@ def inclusion(request: Request, index: Index, size: Size) -> dict[str, object]:
 
 @router.get("/proof/consistency")
 def consistency(
-    request: Request,
+    reader: Reader,
     from_: Annotated[
         int, Query(alias="from", ge=0, le=MAX_INDEX, description="earlier signed size")
     ],
@@ -108,7 +111,7 @@ def consistency(
     old, new = from_, to
     if old > new:
         raise InvalidInput("from must not be greater than to")
-    proof, old_root, new_root = _reader(request).consistency(old, new)
+    proof, old_root, new_root = reader.consistency(old, new)
     return {
         "from": old,
         "to": new,

@@ -19,12 +19,14 @@ from starlette.responses import JSONResponse, Response
 from consentgate.api.limits import limited_route
 from consentgate.api.problems import Problem
 from consentgate.domain import Action, Category
+from consentgate.domain.details import DETAILS_TYPE
 from consentgate.errors import InvalidInput
-from consentgate.oauth.details import DETAILS_TYPE
-from consentgate.oauth.grants import CLIENT_AUTH_METHODS, error_text
+from consentgate.oauth.grants import error_text
+from consentgate.oauth.models import CLIENT_AUTH_METHODS, GRANT_TYPES
 from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request, capture
-from consentgate.oauth.server import GRANT_TYPES, authorization_server
+from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.web import consent
+from consentgate.web.state import AuthorizationDep, State
 
 #: An OAuth request is a few hundred bytes; a form body above this is refused (413).
 FORM_BODY_LIMIT = 16 * 1024
@@ -149,7 +151,7 @@ def metadata(request: Request) -> ServerMetadata:
 
 
 @router.get("/oauth/authorize", response_class=HTMLResponse, responses=_OAUTH_ERRORS)
-async def authorize(request: Request) -> Response:
+async def authorize(request: Request, state: State) -> Response:
     """Authorization endpoint (RFC 6749 §4.1.1): sign-in, then the consent screen.
 
     Requires ``response_type=code``, ``client_id``, an exactly registered ``redirect_uri``,
@@ -159,17 +161,19 @@ async def authorize(request: Request) -> Response:
     captured = await _captured(request)
     if isinstance(captured, Response):
         return captured
-    response: Response = await run_in_threadpool(consent.authorize_page, request, captured)
+    response: Response = await run_in_threadpool(consent.authorize_page, request, captured, state)
     return response
 
 
 @router.post("/oauth/authorize", response_class=HTMLResponse, include_in_schema=False)
-async def authorize_decision(request: Request) -> Response:
+async def authorize_decision(request: Request, state: State) -> Response:
     """The consent form's Allow / Deny (same query as the GET, plus the CSRF token)."""
     captured = await _captured(request)
     if isinstance(captured, Response):
         return captured
-    response: Response = await run_in_threadpool(consent.authorize_decision, request, captured)
+    response: Response = await run_in_threadpool(
+        consent.authorize_decision, request, captured, state
+    )
     return response
 
 
@@ -179,7 +183,7 @@ async def authorize_decision(request: Request) -> Response:
     responses=_OAUTH_ERRORS,
     openapi_extra=_FORM,
 )
-async def token(request: Request) -> Response:
+async def token(request: Request, server: AuthorizationDep) -> Response:
     """Token endpoint (RFC 6749 §3.2): ``authorization_code`` with ``code_verifier``, or ``refresh_token``."""
     captured = await _captured(request)
     if isinstance(captured, Response):
@@ -187,19 +191,19 @@ async def token(request: Request) -> Response:
     oauth_request = _oauth_request(captured)
     if isinstance(oauth_request, Response):
         return oauth_request
-    server = authorization_server(request)
     response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
     return response
 
 
-async def _endpoint(request: Request, name: str) -> Response:
+async def _endpoint(
+    request: Request, server: ConsentgateAuthorizationServer, name: str
+) -> Response:
     captured = await _captured(request)
     if isinstance(captured, Response):
         return captured
     oauth_request = _oauth_request(captured)
     if isinstance(oauth_request, Response):
         return oauth_request
-    server = authorization_server(request)
     response: Response = await run_in_threadpool(
         server.create_endpoint_response, name, oauth_request
     )
@@ -212,12 +216,12 @@ async def _endpoint(request: Request, name: str) -> Response:
     responses=_OAUTH_ERRORS,
     openapi_extra=_FORM,
 )
-async def introspect(request: Request) -> Response:
+async def introspect(request: Request, server: AuthorizationDep) -> Response:
     """Token introspection (RFC 7662 §2): a client learns whether its own token is active."""
-    return await _endpoint(request, "introspection")
+    return await _endpoint(request, server, "introspection")
 
 
 @router.post("/oauth/revoke", responses=_OAUTH_ERRORS, openapi_extra=_FORM)
-async def revoke(request: Request) -> Response:
+async def revoke(request: Request, server: AuthorizationDep) -> Response:
     """Token revocation (RFC 7009 §2): revokes the token and every token of its family."""
-    return await _endpoint(request, "revocation")
+    return await _endpoint(request, server, "revocation")

@@ -1,7 +1,8 @@
 """The one place where errors become HTTP responses: RFC 9457 problem details.
 
 Every error body is ``application/problem+json`` with ``type``, ``title``, ``status``, ``detail``
-and, where the engine decided, ``reasons`` (stable reason codes).
+and, where the engine decided, ``reasons`` (stable reason codes). The body itself is rendered by
+:mod:`consentgate.problems`, which the pages use too.
 """
 
 from __future__ import annotations
@@ -12,56 +13,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from consentgate.errors import Error, NotSignedIn, QuotaExceeded, Unauthenticated
+from consentgate.problems import MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem, problem_response
 
-#: Problem types are URNs: stable names, not pages that could go missing (RFC 9457 §3.1.1).
-PROBLEM_TYPE_BASE = "urn:consentgate:problem:"
-MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("consentgate.api")
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, as consentgate sends them."""
-
-    type: str = Field(description="URI naming the kind of problem")
-    title: str
-    status: int
-    detail: str
-    reasons: list[str] = Field(default_factory=list, description="Stable reason codes, if any")
-    errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field problems")
-    log_index: int | None = Field(default=None, description="The log entry recording this decision")
-
-
-def problem_response(
-    status: int,
-    code: str,
-    detail: str,
-    *,
-    reasons: tuple[str, ...] | list[str] = (),
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-    log_index: int | None = None,
-) -> JSONResponse:
-    body = Problem(
-        type=PROBLEM_TYPE_BASE + code,
-        title=code.replace("-", " ").capitalize(),
-        status=status,
-        detail=detail,
-        reasons=list(reasons),
-        errors=errors,
-        log_index=log_index,
-    )
-    return JSONResponse(
-        body.model_dump(exclude_none=True),
-        status_code=status,
-        media_type=MEDIA_TYPE,
-        headers=headers,
-    )
-
 
 #: For OpenAPI: every JSON endpoint documents these.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -74,6 +32,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         503: "The database or the log is unavailable; nothing was returned",
     }.items()
 }
+
+
+__all__ = [
+    "MEDIA_TYPE",
+    "PROBLEM_RESPONSES",
+    "PROBLEM_TYPE_BASE",
+    "Problem",
+    "install",
+    "problem_response",
+]
 
 
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}

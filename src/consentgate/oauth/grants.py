@@ -14,14 +14,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import (
-    AuthorizationCodeMixin,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
-    TokenMixin,
     UnauthorizedClientError,
     grants,
 )
@@ -30,23 +28,21 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
 from consentgate.domain import PartnerStatus
-from consentgate.errors import Error
-from consentgate.oauth.details import (
+from consentgate.domain.details import (
     DETAILS_TYPE,
-    load_details,
     requested_scopes,
-    scope_string,
     to_details,
+)
+from consentgate.errors import Error
+from consentgate.oauth.models import (
+    CLIENT_AUTH_METHODS,
+    BoundServer,
+    CodeModel,
+    OAuthClient,
+    TokenModel,
 )
 from consentgate.services.grants import covering_agreement
 from consentgate.services.tokens import FoundToken, TokenKind
-from consentgate.store.oauth import CodeRow
-
-if TYPE_CHECKING:
-    from consentgate.oauth.server import ConsentgateAuthorizationServer, OAuthClient
-
-#: Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3.1).
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 def error_text(message: str) -> str:
@@ -61,46 +57,8 @@ class InvalidAuthorizationDetails(OAuth2Error):  # type: ignore[misc]  # Authlib
     error = "invalid_authorization_details"
 
 
-class CodeModel(AuthorizationCodeMixin):  # type: ignore[misc]  # Authlib ships no type information
-    """A redeemed authorization code as Authlib sees it."""
-
-    def __init__(self, row: CodeRow) -> None:
-        self.row = row
-        self.code_challenge = row.code_challenge
-        self.code_challenge_method = row.code_challenge_method
-
-    def get_redirect_uri(self) -> str:
-        return self.row.redirect_uri
-
-    def get_scope(self) -> str:
-        return scope_string(load_details(self.row.authorization_details))
-
-
-class TokenModel(TokenMixin):  # type: ignore[misc]  # Authlib ships no type information
-    """An issued token (access or refresh, as it was found) as Authlib sees it."""
-
-    def __init__(self, found: FoundToken) -> None:
-        self.found = found
-        self.row = found.row
-
-    def check_client(self, client: OAuthClient) -> bool:
-        return bool(self.row.client_id == client.get_client_id())
-
-    def get_scope(self) -> str:
-        return scope_string(self.found.scopes)
-
-    def get_expires_in(self) -> int:
-        return int((self.row.access_expires_at - self.row.issued_at).total_seconds())
-
-    def is_expired(self) -> bool:
-        return not self.found.active and self.row.revoked_at is None
-
-    def is_revoked(self) -> bool:
-        return self.row.revoked_at is not None
-
-
-def _server(grant: Any) -> ConsentgateAuthorizationServer:
-    server: ConsentgateAuthorizationServer = grant.server
+def _server(grant: Any) -> BoundServer:
+    server: BoundServer = grant.server
     return server
 
 

@@ -11,19 +11,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin
+from authlib.oauth2.rfc6749 import AuthorizationServer
 from starlette.responses import JSONResponse, Response
 
+from consentgate.domain.details import load_details, to_details
 from consentgate.errors import NotFound
-from consentgate.oauth.details import load_details, to_details
 from consentgate.oauth.grants import (
-    CLIENT_AUTH_METHODS,
     CodeGrant,
     Introspection,
     Revocation,
     RotatingRefreshGrant,
     S256Challenge,
 )
+from consentgate.oauth.models import OAuthClient
 from consentgate.oauth.requests import (
     CapturedRequest,
     ConsentgateJsonRequest,
@@ -31,48 +31,9 @@ from consentgate.oauth.requests import (
 )
 from consentgate.services.tokens import new_secret
 from consentgate.services.wiring import Services
-from consentgate.store.clients import ClientRow
 
-#: Grant types every client may use.
-GRANT_TYPES = frozenset({"authorization_code", "refresh_token"})
 #: RFC 6749 §5.1: token responses must not be cached.
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-class OAuthClient(ClientMixin):  # type: ignore[misc]  # Authlib ships no type information
-    """A partner's registered client as Authlib sees it: confidential, code flow only."""
-
-    def __init__(self, row: ClientRow, services: Services) -> None:
-        self.row = row
-        self.client_id = row.client_id
-        self._services = services
-
-    def get_client_id(self) -> str:
-        return self.row.client_id
-
-    def get_default_redirect_uri(self) -> str | None:
-        """None: the redirect URI must always be sent, and then match exactly."""
-        return None
-
-    def get_allowed_scope(self, scope: str | None) -> str:
-        # Scopes are checked against the partner's agreement with the authorization details.
-        return scope or ""
-
-    def check_redirect_uri(self, redirect_uri: str) -> bool:
-        """Exact string comparison with a registered URI (RFC 9700 §4.1.3)."""
-        return redirect_uri in self.row.redirect_uris
-
-    def check_client_secret(self, client_secret: str) -> bool:
-        return self._services.clients.authenticate(self.row.client_id, client_secret) is not None
-
-    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method in CLIENT_AUTH_METHODS
-
-    def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
-
-    def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type in GRANT_TYPES
 
 
 #: Where refused OAuth requests are recorded (Python logging; the server's operators read it).
@@ -179,13 +140,3 @@ class ConsentgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Authlib's signals (after client authentication, after revocation): not used."""
-
-
-def authorization_server(request: Any) -> ConsentgateAuthorizationServer:
-    """The app's authorization server (a Starlette ``Request``'s app), made once from its services."""
-    state = request.app.state
-    server: ConsentgateAuthorizationServer | None = getattr(state, "oauth_server", None)
-    if server is None:
-        server = ConsentgateAuthorizationServer(state.services)
-        state.oauth_server = server
-    return server

@@ -48,11 +48,17 @@ __all__ = [
     "GrantRow",
     "PartnerEntry",
     "Scope",
+    "SettingsRow",
     "need_own",
     "need_via",
     "settings_mask",
+    "settings_masks",
     "ts",
 ]
+
+#: A person's privacy settings as stored: (person id, share with partners, own categories,
+#: categories shared through others).
+SettingsRow = tuple[str, bool, Iterable[str], Iterable[str]]
 
 
 @contextmanager
@@ -211,3 +217,10 @@ class DecisionIndex:
         """Whether ``person_id``'s part of someone else's ``category`` data may reach a partner."""
         need = need_via(category)
         return self.settings.get(person_id, 0) & need == need
+
+
+def settings_masks(rows: Iterable[SettingsRow]) -> Iterator[tuple[str, int]]:
+    """(person id, settings mask) for stored settings rows: the index's encoding (see
+    :func:`settings_mask`), computed here so that the store hands over plain values only."""
+    for person_id, share, own, via in rows:
+        yield person_id, settings_mask(share, own, via)

@@ -12,7 +12,7 @@ from consentgate.errors import Conflict, InvalidInput, NotFound
 from consentgate.services.base import Service, new_id
 from consentgate.store import clients as client_rows
 from consentgate.store import partners as partner_rows
-from consentgate.store.clients import ClientRow
+from consentgate.store.clients import ClientRow as ClientRow  # the edges name it through services
 
 
 def secret_hash(secret: str) -> str:

@@ -40,6 +40,7 @@ from consentgate.policy import (
 )
 from consentgate.policy.engine import ERROR
 from consentgate.policy.explain import Explanation, explain
+from consentgate.policy.index import settings_masks
 from consentgate.services.base import ChangeKind, Clock, system_clock
 from consentgate.store import Database
 from consentgate.store import policy_source as source
@@ -92,7 +93,7 @@ class DecisionService:
             index.put_purposes(source.purpose_ids(conn))
             for pid, status, agreements in source.partner_states(conn):
                 index.put_partner(pid, status, agreements)
-            index.load_settings(source.settings_masks(conn))
+            index.load_settings(settings_masks(source.person_settings(conn)))
             index.load_grants(source.grant_rows(conn))
             index.prime(self.clock().timestamp())
             self._swap(index)
@@ -120,7 +121,7 @@ class DecisionService:
                     self.index.put_partner(pid, status, agreements)
             for pid in partner_ids:
                 self._reload_partner(conn, pid)
-                for person_id, mask in source.settings_of_partner_people(conn, pid):
+                for person_id, mask in settings_masks(source.settings_of_partner_people(conn, pid)):
                     self.index.set_mask(person_id, mask)
                 rows = list(source.grant_rows(conn, partner_id=pid))
                 self.index.grants.get(pid, {}).clear()
@@ -237,7 +238,7 @@ class DecisionService:
             self.index.put_partner(partner_id, *state)
 
     def _reload_person(self, conn: Connection, person_id: str, partner_id: str | None) -> None:
-        masks = list(source.settings_masks(conn, person_id))
+        masks = list(settings_masks(source.person_settings(conn, person_id)))
         if not masks:
             self.index.remove_person(person_id)
             return

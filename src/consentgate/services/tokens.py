@@ -19,12 +19,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from consentgate.domain import GrantScope, TokenContext
-from consentgate.oauth.details import dump_details, load_details
+from consentgate.domain.details import dump_details, load_details
 from consentgate.services.base import ChangeListener, Clock, Service, new_id
 from consentgate.store import Database
 from consentgate.store import grants as grant_rows
 from consentgate.store import oauth as oauth_rows
-from consentgate.store.oauth import CodeRow, TokenRow
+from consentgate.store.oauth import CodeRow as CodeRow  # the edges name it through services
+from consentgate.store.oauth import TokenRow
 
 #: An authorization code lives this long (RFC 6749 §4.1.2: "a maximum … of 10 minutes").
 CODE_SECONDS = 120

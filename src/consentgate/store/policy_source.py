@@ -1,6 +1,6 @@
 """The SQL behind the decision index: bulk loads at start, and reloads of one key after a change.
 
-Everything here returns plain values the pure index takes (:class:`GrantRow`, settings masks,
+Everything here returns plain values the pure index takes (:class:`GrantRow`, settings rows,
 domain agreements); nothing here decides anything. Bulk loads read rows in primary-key order and
 turn them into index entries as they stream, without building domain objects per grant, so a
 million people load in seconds rather than minutes.
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 from consentgate.domain import Agreement
-from consentgate.policy.index import GrantRow, Scope, settings_mask
+from consentgate.policy.index import GrantRow, Scope, SettingsRow
 from consentgate.store import agreements as agreement_rows
 from consentgate.store.tables import (
     grant_scopes,
@@ -80,8 +80,8 @@ def partner_state(conn: Connection, partner_id: str) -> tuple[str, list[Agreemen
     return str(status), agreement_rows.agreements_of(conn, partner_id)
 
 
-def settings_masks(conn: Connection, person_id: str | None = None) -> Iterator[tuple[str, int]]:
-    """(person id, settings mask) for every person (or one); no settings row means all off."""
+def person_settings(conn: Connection, person_id: str | None = None) -> Iterator[SettingsRow]:
+    """The privacy settings of every person (or one); no settings row means all off."""
     query = select(
         people.c.id,
         privacy_settings.c.share_with_partners,
@@ -91,11 +91,11 @@ def settings_masks(conn: Connection, person_id: str | None = None) -> Iterator[t
     if person_id is not None:
         query = query.where(people.c.id == person_id)
     for pid, share, own, via in conn.execute(query.execution_options(yield_per=_BATCH)):
-        yield pid, settings_mask(bool(share), own or (), via or ())
+        yield pid, bool(share), own or (), via or ()
 
 
-def settings_of_partner_people(conn: Connection, partner_id: str) -> Iterator[tuple[str, int]]:
-    """(person id, settings mask) of every person who ever granted ``partner_id`` anything."""
+def settings_of_partner_people(conn: Connection, partner_id: str) -> Iterator[SettingsRow]:
+    """The privacy settings of every person who ever granted ``partner_id`` anything."""
     granted = select(grants.c.person_id).where(grants.c.partner_id == partner_id).distinct()
     query = select(
         people.c.id,
@@ -104,7 +104,7 @@ def settings_of_partner_people(conn: Connection, partner_id: str) -> Iterator[tu
         privacy_settings.c.via_others,
     ).select_from(people.outerjoin(privacy_settings, privacy_settings.c.person_id == people.c.id))
     for pid, share, own, via in conn.execute(query.where(people.c.id.in_(granted))):
-        yield pid, settings_mask(bool(share), own or (), via or ())
+        yield pid, bool(share), own or (), via or ()
 
 
 def grant_rows(

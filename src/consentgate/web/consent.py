@@ -23,15 +23,15 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from consentgate.api.problems import problem_response
 from consentgate.domain import GrantScope
 from consentgate.errors import Error
 from consentgate.oauth.grants import InvalidAuthorizationDetails, error_text
 from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request
-from consentgate.oauth.server import ConsentgateAuthorizationServer, authorization_server
+from consentgate.oauth.server import ConsentgateAuthorizationServer
+from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
-from consentgate.web.session import session_cookies
+from consentgate.web.state import AppState
 
 #: The consent page must never be framed (clickjacking) or cached.
 PAGE_HEADERS = {
@@ -191,11 +191,10 @@ def _validated(
         return response
 
 
-def authorize_page(request: Request, captured: CapturedRequest) -> Response:
+def authorize_page(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``GET /oauth/authorize``: validate, then ask the person to sign in, then show the screen."""
-    services: Services = request.app.state.services
-    server = authorization_server(request)
-    session = session_cookies(request).read(request, services.clock())
+    services, server = state.services, state.authorization
+    session = state.cookies.read(request, services.clock())
     grant = _validated(server, captured, session.person_id if session else None)
     if isinstance(grant, Response):
         return grant
@@ -204,11 +203,10 @@ def authorize_page(request: Request, captured: CapturedRequest) -> Response:
     return _render(request, services, captured, grant.request, session.person_id, session.csrf)
 
 
-def authorize_decision(request: Request, captured: CapturedRequest) -> Response:
+def authorize_decision(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``POST /oauth/authorize``: the person's Allow or Deny, CSRF-checked."""
-    services: Services = request.app.state.services
-    server = authorization_server(request)
-    session = session_cookies(request).read(request, services.clock())
+    services, server = state.services, state.authorization
+    session = state.cookies.read(request, services.clock())
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return problem_response(
             403, "csrf", "the form's CSRF token is missing or wrong; open the page again"

@@ -1,45 +1,29 @@
 """Person sign-in: the built-in accounts (argon2 passwords), or a platform's own login.
 
-The built-in login checks ``PeopleService.authenticate``. A platform with its own accounts sets
-``app.state.person_login`` to any object with the ``PersonLogin`` shape; a platform with single
+The built-in login checks ``PeopleService.authenticate``. A platform with its own accounts passes
+any object with the :class:`~consentgate.web.state.PersonLogin` shape to ``create_app``
+(``person_login=``); a platform with single
 sign-on instead starts the session itself with :func:`sign_in` once it knows who the person is.
 Either way the rest of consentgate only ever sees a person id in a signed session.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from consentgate.api.problems import problem_response
-from consentgate.domain import Person
 from consentgate.oauth.requests import capture
+from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
-from consentgate.web.session import SessionCookies, new_session, session_cookies
+from consentgate.web.session import SessionCookies, new_session
+from consentgate.web.state import CookiesDep, PersonLogin, PersonLoginDep, ServicesDep
+
+__all__ = ["PersonLogin", "router", "safe_next", "sign_in"]
 
 router = APIRouter(include_in_schema=False)
 _MAX_NEXT = 4096
-
-
-class PersonLogin(Protocol):
-    """How a person proves who they are: the hook for a platform's own login."""
-
-    def authenticate(self, handle: str, password: str) -> Person | None:
-        """The person with these credentials, or None. Must not tell which part was wrong."""
-        ...
-
-
-def person_login(request: Request) -> PersonLogin:
-    """The platform's login if it set one (``app.state.person_login``), else the built-in one."""
-    custom: PersonLogin | None = getattr(request.app.state, "person_login", None)
-    if custom is not None:
-        return custom
-    services: Services = request.app.state.services
-    return services.people
 
 
 def safe_next(target: str | None) -> str:
@@ -83,10 +67,10 @@ def _page(
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
+def login_page(
+    request: Request, services: ServicesDep, cookies: CookiesDep, next: str | None = None
+) -> Response:
     """The sign-in form. Opens a (signed-out) session so the form has a CSRF token."""
-    services: Services = request.app.state.services
-    cookies = session_cookies(request)
     session = cookies.read(request, services.clock())
     fresh = session is None
     if session is None:
@@ -98,10 +82,10 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(
+    request: Request, services: ServicesDep, cookies: CookiesDep, people: PersonLoginDep
+) -> Response:
     """Check the credentials; on success start a new signed-in session and go on to ``next``."""
-    services: Services = request.app.state.services
-    cookies = session_cookies(request)
     captured = await capture(request)
     session = cookies.read(request, services.clock())
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
@@ -113,7 +97,7 @@ async def login(request: Request) -> Response:
     password = captured.form_value("password") or ""
     person = None
     if 0 < len(handle) <= 64 and 0 < len(password) <= 256:
-        person = await run_in_threadpool(person_login(request).authenticate, handle, password)
+        person = await run_in_threadpool(people.authenticate, handle, password)
     if person is None:
         return _page(
             request,
@@ -129,10 +113,8 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, services: ServicesDep, cookies: CookiesDep) -> Response:
     """End the session (CSRF-checked, so no other site can sign a person out)."""
-    services: Services = request.app.state.services
-    cookies = session_cookies(request)
     captured = await capture(request)
     session = cookies.read(request, services.clock())
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):

@@ -146,13 +146,3 @@ class SessionCookies:
         response.delete_cookie(
             COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=self.secure
         )
-
-
-def session_cookies(request: Request) -> SessionCookies:
-    """The app's ``SessionCookies``, made once from its settings."""
-    state = request.app.state
-    cookies: SessionCookies | None = getattr(state, "session_cookies", None)
-    if cookies is None:
-        cookies = SessionCookies.from_settings(state.settings)
-        state.session_cookies = cookies
-    return cookies

@@ -114,6 +114,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     upgrade(db)
     services = Services(settings, db)
     _seed(services)
-    with serving(create_app(settings, services)) as base:
-        yield World(base, services)
+    app = create_app(settings, services)
+    with serving(app) as base:
+        yield World(base, services, app)
     db.dispose()

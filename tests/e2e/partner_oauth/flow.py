@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
+from fastapi import FastAPI
 
-from consentgate.services.wiring import Services
+from consentgate.services.wiring import Running, Services
+from consentgate.web.state import state_of
 
 #: Registered for every test client. Never contacted: the tests read the redirect's Location.
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -41,6 +43,12 @@ MUSIC = [
 class World:
     base: str
     services: Services
+    app: FastAPI
+
+    @property
+    def running(self) -> Running:
+        """The served app's running parts (its log, its decision index)."""
+        return state_of(self.app).lifecycle.running
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -130,7 +130,7 @@ def call(world: World, path: str, access_token: str | None, **params: Any) -> re
 def logged(world: World, response: requests.Response) -> AccessDecision:
     """The access entry the response names, read back from the log the server wrote."""
     index = int(response.headers["Log-Index"])
-    [(found, raw)] = world.services.log.store.entries(index, index + 1)
+    [(found, raw)] = world.running.log.store.entries(index, index + 1)
     entry = decode_entry(raw)
     assert found == index
     assert isinstance(entry, AccessDecision)
@@ -256,7 +256,7 @@ def test_a_person_sees_accesses_to_their_data_and_only_theirs(data: World) -> No
 def test_a_logged_access_is_provably_in_the_signed_log(data: World) -> None:
     music = token(data, "tunes", "alice", MUSIC_READ)
     index = int(call(data, "/v1/friends", music, purpose="music.share").headers["Log-Index"])
-    data.services.log.integrate()
+    data.running.log.integrate()
     checkpoint = requests.get(data.url("/log/checkpoint"), timeout=10)
     assert checkpoint.status_code == 200
     size = int(checkpoint.text.splitlines()[1])

@@ -117,7 +117,7 @@ def test_a_chunked_body_without_a_token_is_refused_before_it_is_read(world: Worl
 def test_a_chunked_body_over_the_limit_is_refused_once_it_crosses_it(
     world: World, music_token: str
 ) -> None:
-    before = world.services.log.store.committed_size()
+    before = world.running.log.store.committed_size()
     head = post_head(
         "/v1/threads/1/messages",
         "Transfer-Encoding: chunked",
@@ -129,7 +129,7 @@ def test_a_chunked_body_over_the_limit_is_refused_once_it_crosses_it(
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert b"urn:consentgate:problem:too-large" in answer or PROBLEM.encode() in answer
     assert sent < TOO_BIG // 10
-    assert world.services.log.store.committed_size() == before
+    assert world.running.log.store.committed_size() == before
 
 
 @pytest.mark.parametrize(
@@ -174,7 +174,7 @@ def test_a_deeply_nested_message_body_is_a_422(world: World, music_token: str) -
 def test_integers_beyond_a_bigint_are_a_422_and_log_nothing(world: World, music_token: str) -> None:
     auth = {"Authorization": f"Bearer {music_token}"}
     thread = world.url(f"/v1/threads/{ROW_ID_OVERFLOW}/messages")
-    before = world.services.log.store.committed_size()
+    before = world.running.log.store.committed_size()
 
     read = requests.get(thread, params={"purpose": "music.share"}, headers=auth, timeout=10)
     sent = requests.post(
@@ -185,7 +185,7 @@ def test_integers_beyond_a_bigint_are_a_422_and_log_nothing(world: World, music_
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["errors"][0]["loc"] == ["path", "thread_id"]
-    assert world.services.log.store.committed_size() == before
+    assert world.running.log.store.committed_size() == before
     largest = world.url(f"/v1/threads/{ROW_ID_OVERFLOW - 1}/messages")
     found = requests.get(largest, params={"purpose": "music.share"}, headers=auth, timeout=10)
     assert found.status_code == 200, found.text  # the largest id is valid, just not there

@@ -8,7 +8,7 @@ import pytest
 import requests
 from authlib.integrations.base_client import OAuthError
 
-from consentgate.oauth.details import DETAILS_TYPE
+from consentgate.domain.details import DETAILS_TYPE
 from consentgate.services.grants import receipt_hash
 from consentgate.store import grants as grant_rows
 

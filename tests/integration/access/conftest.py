@@ -16,7 +16,7 @@ from consentgate.domain import (
     RecordScope,
     TokenContext,
 )
-from consentgate.services.wiring import Services
+from consentgate.services.wiring import Running, Services
 from consentgate.store.bulk import insert_rows
 from consentgate.testing import FrozenClock
 
@@ -40,7 +40,8 @@ def token_for(services: Services, grant_id: str, client_id: str = "client-x") ->
 
 
 @pytest.fixture
-def world(services: Services, clock: FrozenClock) -> Iterator[Services]:
+def running(services: Services, clock: FrozenClock) -> Iterator[Running]:
+    """The world seeded, and the server's running parts (decision index, log) started on it."""
     s = services
     for pid, text in [
         (MUSIC, "Share a song with a friend"),
@@ -187,9 +188,15 @@ def world(services: Services, clock: FrozenClock) -> Iterator[Services]:
                 },
             ],
         )
-    s.start()
-    yield s
-    s.stop()
+    started = s.start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def world(services: Services, running: Running) -> Services:
+    """The seeded world's services, with its running parts started."""
+    return services
 
 
 def grant(

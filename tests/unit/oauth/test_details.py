@@ -7,7 +7,7 @@ import json
 import pytest
 
 from consentgate.domain import Action, Category, GrantScope
-from consentgate.oauth.details import (
+from consentgate.domain.details import (
     InvalidDetails,
     dump_details,
     load_details,

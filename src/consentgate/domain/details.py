@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from consentgate.domain import GrantScope, parse_action, parse_category
+from consentgate.domain.categories import parse_action, parse_category
+from consentgate.domain.grants import GrantScope
 from consentgate.errors import InvalidInput
 
 #: The ``type`` of our authorization details (RFC 9396 §2), listed in the server metadata.
