@@ -22,6 +22,7 @@ nothing is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,11 +44,21 @@ MAX_LINES = 200_000
 _MAX_ID = (1 << 63) - 1
 
 
+# RFC 3339 §5.6 date-time (what OpenAPI's "date-time" format promises; a missing zone gets its own
+# message below), ASCII digits only:
+# datetime.fromisoformat alone also takes other ISO 8601 spellings such as 20260101T0000Z.
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
 def _iso_datetime(value: object) -> object:
     """An ISO 8601 string with a time zone (or an aware datetime, e.g. from TOML)."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
+        if not _RFC3339.fullmatch(value):
+            raise ValueError(f"not an ISO 8601 date and time: {value[:40]!r}")
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
