@@ -62,8 +62,38 @@ def allowed_methods(request: Request) -> list[str]:
     return found
 
 
+_PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+_VALIDATION_SCHEMA = {"$ref": "#/components/schemas/HTTPValidationError"}
+
+
+def _problems_as_problem_json(document: dict[str, Any]) -> None:
+    """Document every problem body under ``application/problem+json`` with its schema.
+
+    FastAPI files a response ``model`` under the route's own media type (``application/json``);
+    these bodies are sent as ``application/problem+json`` (RFC 9457 §3), so that is where their
+    schema belongs. Its default 422 body is ours too, a :class:`Problem`.
+    """
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                schema = content.get("application/json", {}).get("schema")
+                if schema in (_PROBLEM_SCHEMA, _VALIDATION_SCHEMA):
+                    del content["application/json"]
+                    content[MEDIA_TYPE] = {"schema": _PROBLEM_SCHEMA}
+
+
 def install(app: FastAPI) -> None:
-    """Map every error to a problem body: consentgate errors, HTTP errors, validation, the rest."""
+    """Map every error to a problem body: consentgate errors, HTTP errors, validation, the rest;
+    and document those bodies as ``application/problem+json`` in the app's OpenAPI document."""
+    build_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _problems_as_problem_json(build_document())
+        return app.openapi_schema or build_document()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to amend it
 
     @app.exception_handler(Error)
     async def on_error(_request: Request, err: Error) -> JSONResponse:
