@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from consentgate.errors import ConfigError
+from consentgate.validation import first_problem
 
 _ENV_PREFIX = "CONSENTGATE_"
 
@@ -34,6 +36,11 @@ class Settings(BaseSettings):
     #: Host and port ``consentgate serve`` binds to.
     host: str = "127.0.0.1"
     port: int = 8000
+    #: The URL partners and people reach this server at (``https://consent.example.com``): the
+    #: only OAuth issuer (RFC 8414 §2) and the base of every absolute URL the server writes.
+    #: Never taken from a request's ``Host`` header, which the client chooses. Defaults to
+    #: ``http://{host}:{port}``.
+    public_url: str | None = None
     #: Bearer token for the admin API; required in production mode.
     admin_token: str | None = None
     #: How long a grant lasts unless the consent screen says otherwise.
@@ -53,7 +60,8 @@ class Settings(BaseSettings):
     log_batch_wait_seconds: float = 0.002
     #: How often a server process polls the change feed written by other processes.
     change_poll_seconds: float = 0.25
-    #: How often the server opens deletion obligations for grants that expired.
+    #: The longest the server sleeps between expiry sweeps; it also wakes as each grant or
+    #: agreement ends (and when one is written), to open its deletion obligations then.
     expiry_sweep_seconds: float = 60.0
 
     @field_validator("database_url")
@@ -70,6 +78,28 @@ class Settings(BaseSettings):
                 f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql"
             )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(
+                "must be an absolute http:// or https:// URL, e.g. https://consent.example.com"
+            )
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            raise ValueError("must not have a query or a fragment (RFC 8414 §2)")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not carry a user name or password")
+        if any(ord(ch) <= 0x20 or ord(ch) >= 0x7F for ch in value):
+            raise ValueError("must be plain ASCII without spaces")
+        try:
+            parts.port  # noqa: B018 - parsing the port is the check: urlsplit raises when bad
+        except ValueError:
+            raise ValueError("has a port that is not a number from 0 to 65535") from None
+        return value.rstrip("/")
 
     @field_validator("port")
     @classmethod
@@ -91,6 +121,11 @@ class Settings(BaseSettings):
         return self.log_origin or f"{socket.gethostname()}/log"
 
     @property
+    def issuer(self) -> str:
+        """The server's public URL without a trailing slash: the OAuth issuer and URL base."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
     def key_file(self) -> Path:
         return self.log_key_file or self.data_dir / "log-ed25519.key"
 
@@ -104,6 +139,6 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**clean)
     except ValidationError as err:
-        first = err.errors()[0]
-        name = _ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else _ENV_PREFIX
-        raise ConfigError(f"{name}: {first['msg'].removeprefix('Value error, ')}") from None
+        where, message = first_problem(err)
+        name = _ENV_PREFIX + where[0].upper() if where else _ENV_PREFIX
+        raise ConfigError(f"{name}: {message}") from None

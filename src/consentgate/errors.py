@@ -17,6 +17,7 @@ and a non-zero exit, or an RFC 9457 problem body.
     ├── Forbidden              the caller may not do this
     │   └── Denied             the decision engine denied a partner request (carries reason codes)
     ├── QuotaExceeded          the capability's volume quota is used up (carries Retry-After)
+    ├── TooManyAttempts        sign-in is throttled after failed attempts (carries Retry-After)
     ├── Unavailable            a dependency (the database, the log) cannot be reached: fail closed
     └── IntegrityError         a check of stored data failed (log tampering, inconsistent checkpoints)
 """
@@ -105,6 +106,18 @@ class QuotaExceeded(Error):
         super().__init__(message, reasons=reasons)
         self.retry_after_seconds = retry_after_seconds
         self.log_index = log_index
+
+
+class TooManyAttempts(Error):
+    """Sign-in refused before any password is checked: too many recent failures for the account
+    or the client address (``services/signin.py`` documents the limits)."""
+
+    code = "too-many-attempts"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Unavailable(Error):

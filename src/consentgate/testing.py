@@ -3,6 +3,7 @@ real HTTP server for end-to-end tests."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["FrozenClock", "serving"]
+__all__ = ["FrozenClock", "free_port", "serving"]
 
 #: An ASGI application (FastAPI, Starlette, …).
 ASGIApplication = Any
@@ -33,14 +34,24 @@ class FrozenClock:
         return self.now
 
 
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that was free a moment ago: for an app whose settings must name
+    its own URL (``Settings(port=free_port())``) before :func:`serving` starts it there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @contextmanager
-def serving(app: ASGIApplication, *, timeout_seconds: float = 20.0) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free port of 127.0.0.1, in a thread; yield its base URL.
+def serving(app: ASGIApplication, *, port: int = 0, timeout_seconds: float = 20.0) -> Iterator[str]:
+    """Run ``app`` with uvicorn on ``port`` of 127.0.0.1 (0: any free one), in a thread; yield
+    its base URL.
 
     The app's lifespan runs (so a consentgate app starts its decision index and log) and ends
     when the block does. For end-to-end tests against a real HTTP server.
     """
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout_seconds

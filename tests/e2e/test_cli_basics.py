@@ -70,3 +70,10 @@ def test_out_of_range_seed_arguments_write_nothing(tmp_path: Path, args: tuple[s
     done = run("demo", "seed", *args, "--database", url)
     assert done.returncode != 0
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_bad_public_url_stops_the_server_with_the_variable_named() -> None:
+    done = run("serve", env={"CONSENTGATE_PUBLIC_URL": "consent.example.com/?x"})
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("consentgate: error: CONSENTGATE_PUBLIC_URL")
+    assert "Traceback" not in done.stderr

@@ -18,6 +18,7 @@ from consentgate.api.limits import JSON_BODY_LIMIT, limited_route
 from consentgate.api.problems import PROBLEM_RESPONSES
 from consentgate.domain import Category, Grant, PrivacySettings
 from consentgate.errors import NotFound, NotSignedIn
+from consentgate.web.session import current_session
 from consentgate.web.state import CookiesDep, ServicesDep
 
 router = APIRouter(prefix="/v1/me", tags=["people"], route_class=limited_route(JSON_BODY_LIMIT))
@@ -30,8 +31,9 @@ _RESPONSES = {
 
 
 def current_person_id(request: Request, services: ServicesDep, cookies: CookiesDep) -> str:
-    """The signed-in person's id, from the session cookie; 401 problem when there is none."""
-    session = cookies.read(request, services.clock())
+    """The signed-in person's id, from the session cookie of a session the server still keeps;
+    401 problem when there is none (never signed in, signed out, or signed out everywhere)."""
+    session = current_session(request, cookies, services.sessions)
     if session is None or session.person_id is None:
         raise NotSignedIn("sign in first (no valid session)")
     return session.person_id

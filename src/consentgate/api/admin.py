@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -50,6 +49,7 @@ from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, pro
 from consentgate.config import Settings
 from consentgate.domain import PartnerStatus
 from consentgate.errors import ConfigError, InvalidInput
+from consentgate.secretfiles import secret_file
 from consentgate.services.wiring import Services
 from consentgate.web.state import AdminCredentials, ServicesDep, state_of
 
@@ -75,18 +75,17 @@ def resolve_admin_token(settings: Settings) -> str:
     if settings.mode == "production":
         raise ConfigError("CONSENTGATE_ADMIN_TOKEN is required in production mode")
     path = Path(settings.data_dir) / TOKEN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        token = path.read_text(encoding="utf-8").strip()
-        if not token:
-            raise ConfigError(f"the admin token file {path} is empty; delete it") from None
-        return token
-    token = secrets.token_urlsafe(32)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(token + "\n")
-    log.warning("no CONSENTGATE_ADMIN_TOKEN set: generated an admin token into %s", path)
+    generated = not path.exists()
+    raw = secret_file(
+        path,
+        setting="CONSENTGATE_DATA_DIR",
+        make=lambda: (secrets.token_urlsafe(32) + "\n").encode("ascii"),
+    )
+    token = raw.decode("utf-8", errors="replace").strip()
+    if not token:
+        raise ConfigError(f"the admin token file {path} is empty; delete it")
+    if generated:
+        log.warning("no CONSENTGATE_ADMIN_TOKEN set: generated an admin token into %s", path)
     return token
 
 

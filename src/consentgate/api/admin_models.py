@@ -26,10 +26,9 @@ from consentgate.domain import (
 )
 from consentgate.domain.categories import Action, Category
 from consentgate.errors import InvalidInput
-from consentgate.services.clients import IssuedClient
+from consentgate.services.clients import ClientRow, IssuedClient
 from consentgate.services.imports import IsoDatetime
 from consentgate.services.json_input import has_nul
-from consentgate.store.clients import ClientRow
 
 
 def _whole_number(value: object) -> object:

@@ -14,9 +14,8 @@ from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
-from consentgate.web import login, pages
+from consentgate.web import assets, login, pages
+from consentgate.web.headers import SecurityHeaders
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
 from consentgate.web.state import install as install_state
@@ -35,9 +34,7 @@ def create_app(
     running parts (decision index, log sequencer) start with the app and stop with it.
     """
     if services is None:
-        db = Database.connect(settings.database_url)
-        upgrade(db)
-        services = Services(settings, db)
+        services = Services.connect(settings, migrate=True)
     state = AppState(
         settings=settings,
         services=services,
@@ -61,6 +58,10 @@ def create_app(
         version=__version__,
         summary="Partner access to personal data, only with consent, always logged.",
         lifespan=lifespan,
+        # /docs is served by web.assets with a vendored Swagger UI (no CDN, strict CSP); ReDoc
+        # would load from a CDN, so it is off.
+        docs_url=None,
+        redoc_url=None,
     )
     install_state(app, state)
     problems.install(app)
@@ -80,4 +81,7 @@ def create_app(
     app.include_router(login.router)
     app.include_router(account.router)
     app.include_router(history.router)
+    app.include_router(assets.router)
+    # Added last, so it is the outermost middleware: every response gets the security headers.
+    app.add_middleware(SecurityHeaders)
     return app

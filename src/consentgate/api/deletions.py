@@ -7,9 +7,9 @@
 The partner authenticates with its OAuth client credentials (HTTP Basic ``client_id:secret``,
 RFC 6749 §2.3.1), so a suspended or terminated partner can still see and confirm what it owes.
 
-After a confirmation is committed, the app's ``deletion_confirmed`` hook (``app.state``, see
-:class:`DeletionConfirmedHook`) runs; the transparency log appends the confirmation there. If it
-returns a log index, the response carries it (``Log-Index`` header and ``log_index`` field).
+Once a confirmation is committed, the journal (:mod:`consentgate.services.journal`) appends it to
+the transparency log, as it does grants and revocations. Its log index is not known when the
+response is sent, so ``log_index`` in the response is null.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -28,8 +28,7 @@ from pydantic import BaseModel
 from consentgate.api.admin_models import ObligationOut
 from consentgate.api.limits import limited_route
 from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
-from consentgate.domain import DeletionObligation
-from consentgate.store.clients import ClientRow
+from consentgate.services.clients import ClientRow
 from consentgate.web.state import ServicesDep
 
 #: Confirmations carry no body; anything more than a little is refused.
@@ -49,12 +48,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {MEDIA_TYPE: {}},
     },
 }
-
-
-class DeletionConfirmedHook(Protocol):
-    """Runs after a confirmation is committed; returns the log index of its entry, if any."""
-
-    def __call__(self, obligation: DeletionObligation, client: ClientRow) -> int | None: ...
 
 
 class Unauthorized(Exception):
@@ -145,17 +138,7 @@ def list_deletions(
 
 
 @router.post("/{obligation_id}/confirm")
-def confirm_deletion(
-    obligation_id: str,
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    client: ClientDep,
-) -> ConfirmedOut:
+def confirm_deletion(obligation_id: str, services: ServicesDep, client: ClientDep) -> ConfirmedOut:
     """Confirm the data of this obligation is deleted. Confirming twice is a 409."""
     confirmed = services.grants.confirm_deletion(obligation_id, partner_id=client.partner_id)
-    hook: DeletionConfirmedHook | None = getattr(request.app.state, "deletion_confirmed", None)
-    index = hook(confirmed, client) if hook is not None else None
-    if index is not None:
-        response.headers["Log-Index"] = str(index)
-    return ConfirmedOut(obligation=ObligationOut.of(confirmed), log_index=index)
+    return ConfirmedOut(obligation=ObligationOut.of(confirmed))

@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 
 from consentgate.api.account import PersonId
 from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
-from consentgate.store.history import history_of
 from consentgate.web.state import RunningDep, ServicesDep
 
 router = APIRouter(prefix="/v1/me", tags=["people"])
@@ -64,8 +63,7 @@ def my_history(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> History:
     """Who accessed your data, when, for what, and what was decided — newest first."""
-    with services.db.read() as conn:
-        rows = history_of(conn, person_id, before=before, limit=limit)
+    rows = services.people.access_history(person_id, before=before, limit=limit)
     return History(
         person_reference=running.person_ref(person_id),
         accesses=[

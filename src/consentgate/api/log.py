@@ -1,6 +1,8 @@
 """The transparency log over HTTP, under ``/log/``.
 
 * ``GET /log/checkpoint`` — the latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
+* ``GET /log/vkey`` — the log's note verifier key (C2SP signed-note), the same line as
+  ``consentgate log vkey`` prints: what a witness, an auditor or a person needs to check checkpoints.
 * ``GET /log/tile/<L>/<N>[.p/<W>]`` and ``GET /log/tile/entries/<N>[.p/<W>]`` — hash tiles and entry
   bundles exactly as C2SP tlog-tiles lays them out; full tiles never change and are cacheable
   forever.
@@ -60,6 +62,16 @@ def checkpoint(reader: Reader) -> Response:
     note = reader.checkpoint().note
     return Response(
         note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/vkey", response_class=Response)
+def vkey(running: RunningDep) -> Response:
+    """The log's note verifier key, ``<origin>+<hex key id>+<base64 key>`` (C2SP signed-note)."""
+    return Response(
+        running.log.verifier_key + "\n",
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
     )
 
 

@@ -56,6 +56,7 @@ class IntrospectionBody(BaseModel):
     """RFC 7662 §2.2 introspection response; only ``active`` when the token is not active."""
 
     active: bool
+    iss: str | None = Field(default=None, description="The issuer (RFC 8414), as in the metadata")
     client_id: str | None = None
     scope: str | None = None
     sub: str | None = None
@@ -127,9 +128,14 @@ def _oauth_request(captured: CapturedRequest) -> ConsentgateOAuth2Request | Resp
     # The document takes no input, so the only client error is using another method.
     responses={405: {"model": Problem, "description": "Only GET is allowed"}},
 )
-def metadata(request: Request) -> ServerMetadata:
-    """Authorization server metadata (RFC 8414 §3)."""
-    base = str(request.base_url).rstrip("/")
+def metadata(state: State) -> ServerMetadata:
+    """Authorization server metadata (RFC 8414 §3).
+
+    Every URL is built on the configured public URL (``CONSENTGATE_PUBLIC_URL``), never on the
+    request's ``Host`` header: a client that chose the header would otherwise choose the issuer
+    that partners compare with (RFC 8414 §3.3, RFC 9207).
+    """
+    base = state.settings.issuer
     methods = list(CLIENT_AUTH_METHODS)
     return ServerMetadata(
         issuer=base,
@@ -185,28 +191,24 @@ async def authorize_decision(request: Request, state: State) -> Response:
 )
 async def token(request: Request, server: AuthorizationDep) -> Response:
     """Token endpoint (RFC 6749 §3.2): ``authorization_code`` with ``code_verifier``, or ``refresh_token``."""
-    captured = await _captured(request)
-    if isinstance(captured, Response):
-        return captured
-    oauth_request = _oauth_request(captured)
-    if isinstance(oauth_request, Response):
-        return oauth_request
-    response: Response = await run_in_threadpool(server.create_token_response, oauth_request)
-    return response
+    return await _endpoint(request, server, None)
 
 
 async def _endpoint(
-    request: Request, server: ConsentgateAuthorizationServer, name: str
+    request: Request, server: ConsentgateAuthorizationServer, name: str | None
 ) -> Response:
+    """Answer a form POST with Authlib: the token endpoint (``name`` None) or a named endpoint."""
     captured = await _captured(request)
     if isinstance(captured, Response):
         return captured
     oauth_request = _oauth_request(captured)
     if isinstance(oauth_request, Response):
         return oauth_request
-    response: Response = await run_in_threadpool(
-        server.create_endpoint_response, name, oauth_request
-    )
+    response: Response
+    if name is None:
+        response = await run_in_threadpool(server.create_token_response, oauth_request)
+    else:
+        response = await run_in_threadpool(server.create_endpoint_response, name, oauth_request)
     return response
 
 

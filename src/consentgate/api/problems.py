@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from consentgate.errors import Error, NotSignedIn, QuotaExceeded, Unauthenticated
+from consentgate.errors import (
+    Error,
+    NotSignedIn,
+    QuotaExceeded,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from consentgate.problems import MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem, problem_response
 
 log = logging.getLogger("consentgate.api")
@@ -103,7 +109,7 @@ def install(app: FastAPI) -> None:
         log_index = getattr(err, "log_index", None)
         if log_index is not None:
             headers["Log-Index"] = str(log_index)
-        if isinstance(err, QuotaExceeded):
+        if isinstance(err, QuotaExceeded | TooManyAttempts):
             headers["Retry-After"] = str(err.retry_after_seconds)
         if isinstance(err, Unauthenticated) and not isinstance(err, NotSignedIn):
             headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

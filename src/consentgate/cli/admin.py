@@ -27,13 +27,11 @@ from consentgate.api.admin_models import (
     PersonOut,
     PurposeOut,
 )
-from consentgate.cli.common import DATABASE_HELP, console, print_json, settings_from
+from consentgate.cli.common import DatabaseOption, connect, console, print_json
 from consentgate.domain import PartnerStatus
 from consentgate.errors import InvalidInput
-from consentgate.services.imports import ImportService
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
+from consentgate.validation import describe
 
 partner_app = typer.Typer(help="Partners: register, list, show, suspend, terminate, reinstate.")
 agreement_app = typer.Typer(help="Agreement versions: sign, list, show, end.")
@@ -43,16 +41,13 @@ person_app = typer.Typer(help="People of the built-in data source: create, show,
 for _group in (partner_app, agreement_app, purpose_app, client_app, person_app):
     _group.info.no_args_is_help = True
 
-Database_ = Annotated[str | None, typer.Option("--database", help=DATABASE_HELP)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (as the admin API answers).")]
 Reason = Annotated[str, typer.Option("--reason", help="Why; kept in the partner's history.")]
 
 
 def _services(database: str | None) -> Services:
-    settings = settings_from(database)
-    db = Database.connect(settings.database_url)
-    upgrade(db)
-    return Services(settings, db)
+    """The admin commands write, so the database is migrated first."""
+    return connect(database, migrate=True)
 
 
 def _say(text: str) -> None:
@@ -78,7 +73,7 @@ def partner_create(
     partner_id: Annotated[str, typer.Argument(help="Short id: a-z, 0-9, '-'.")],
     name: Annotated[str, typer.Option(help="The company's name.")],
     kind: Annotated[str, typer.Option(help="What kind of partner (descriptive only).")],
-    database: Database_ = None,
+    database: DatabaseOption = None,
     as_json: Json = False,
 ) -> None:
     """Register a partner (active, no agreement yet)."""
@@ -87,14 +82,14 @@ def partner_create(
 
 
 @partner_app.command("list")
-def partner_list(database: Database_ = None, as_json: Json = False) -> None:
+def partner_list(database: DatabaseOption = None, as_json: Json = False) -> None:
     """Every partner with its status."""
     found = [PartnerOut.of(p) for p in _services(database).partners.list_partners()]
     _show(found, as_json, "\n".join(f"{p.id}\t{p.status}\t{p.name}" for p in found) or "none")
 
 
 @partner_app.command("show")
-def partner_show(partner_id: str, database: Database_ = None, as_json: Json = False) -> None:
+def partner_show(partner_id: str, database: DatabaseOption = None, as_json: Json = False) -> None:
     """A partner, its agreement versions and its open deletion obligations."""
     services = _services(database)
     p = PartnerOut.of(services.partners.get_partner(partner_id))
@@ -122,7 +117,7 @@ def _status(
 
 @partner_app.command("suspend")
 def partner_suspend(
-    partner_id: str, reason: Reason, database: Database_ = None, as_json: Json = False
+    partner_id: str, reason: Reason, database: DatabaseOption = None, as_json: Json = False
 ) -> None:
     """Suspend: every grant is revoked and deletion obligations are opened."""
     _status(partner_id, PartnerStatus.SUSPENDED, reason, database, as_json)
@@ -130,7 +125,7 @@ def partner_suspend(
 
 @partner_app.command("terminate")
 def partner_terminate(
-    partner_id: str, reason: Reason, database: Database_ = None, as_json: Json = False
+    partner_id: str, reason: Reason, database: DatabaseOption = None, as_json: Json = False
 ) -> None:
     """Terminate for good (grants revoked, obligations opened; cannot be undone)."""
     _status(partner_id, PartnerStatus.TERMINATED, reason, database, as_json)
@@ -138,7 +133,7 @@ def partner_terminate(
 
 @partner_app.command("reinstate")
 def partner_reinstate(
-    partner_id: str, reason: Reason, database: Database_ = None, as_json: Json = False
+    partner_id: str, reason: Reason, database: DatabaseOption = None, as_json: Json = False
 ) -> None:
     """Make a suspended partner active again (revoked grants stay revoked)."""
     _status(partner_id, PartnerStatus.ACTIVE, reason, database, as_json)
@@ -192,10 +187,7 @@ def parse_agreement(data: dict[str, Any], where: str) -> AgreementIn:
     try:
         return AgreementIn.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "terms"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise InvalidInput(f"{where}: {loc}: {message}") from None
+        raise InvalidInput(f"{where}: {describe(err, whole='terms')}") from None
 
 
 @agreement_app.command("sign")
@@ -215,7 +207,7 @@ def agreement_sign(
         str | None, typer.Option(help="ISO 8601 with a time zone (required).")
     ] = None,
     retention_days: Annotated[int | None, typer.Option(help="Days to delete data in.")] = None,
-    database: Database_ = None,
+    database: DatabaseOption = None,
     as_json: Json = False,
 ) -> None:
     """Sign the partner's next agreement version, from a file or from flags (flags win)."""
@@ -237,21 +229,25 @@ def agreement_sign(
 
 
 @agreement_app.command("list")
-def agreement_list(partner_id: str, database: Database_ = None, as_json: Json = False) -> None:
+def agreement_list(partner_id: str, database: DatabaseOption = None, as_json: Json = False) -> None:
     """Every agreement version of a partner, oldest first."""
     found = [AgreementOut.of(a) for a in _services(database).partners.agreements_of(partner_id)]
     _show(found, as_json, "\n".join(_agreement_line(a) for a in found) or "none")
 
 
 @agreement_app.command("show")
-def agreement_show(agreement_id: str, database: Database_ = None, as_json: Json = False) -> None:
+def agreement_show(
+    agreement_id: str, database: DatabaseOption = None, as_json: Json = False
+) -> None:
     """One agreement version with its capabilities."""
     a = AgreementOut.of(_services(database).partners.get_agreement(agreement_id))
     _show(a, as_json, _agreement_line(a))
 
 
 @agreement_app.command("end")
-def agreement_end(agreement_id: str, database: Database_ = None, as_json: Json = False) -> None:
+def agreement_end(
+    agreement_id: str, database: DatabaseOption = None, as_json: Json = False
+) -> None:
     """End an agreement now: its grants are revoked and deletion obligations opened."""
     a = AgreementOut.of(_services(database).partners.end_agreement(agreement_id))
     _show(a, as_json, "ended " + _agreement_line(a))
@@ -263,7 +259,7 @@ def purpose_create(
     purpose_id: str,
     description: Annotated[str, typer.Option(help="What people read on the consent screen.")],
     data_use: Annotated[str, typer.Option(help="fideslang data use, e.g. essential.service.")],
-    database: Database_ = None,
+    database: DatabaseOption = None,
     as_json: Json = False,
 ) -> None:
     """Register a purpose."""
@@ -272,7 +268,7 @@ def purpose_create(
 
 
 @purpose_app.command("list")
-def purpose_list(database: Database_ = None, as_json: Json = False) -> None:
+def purpose_list(database: DatabaseOption = None, as_json: Json = False) -> None:
     """Every purpose."""
     found = [PurposeOut.of(p) for p in _services(database).partners.list_purposes()]
     _show(
@@ -297,7 +293,7 @@ def client_create(
     redirect_uri: Annotated[
         list[str], typer.Option("--redirect-uri", help="Exact redirect URI (repeatable).")
     ],
-    database: Database_ = None,
+    database: DatabaseOption = None,
     as_json: Json = False,
 ) -> None:
     """Create an OAuth client; its secret is printed once."""
@@ -306,14 +302,14 @@ def client_create(
 
 
 @client_app.command("show")
-def client_show(client_id: str, database: Database_ = None, as_json: Json = False) -> None:
+def client_show(client_id: str, database: DatabaseOption = None, as_json: Json = False) -> None:
     """A client (never its secret)."""
     c = ClientOut.of(_services(database).clients.get_client(client_id))
     _show(c, as_json, f"{c.client_id} of {c.partner_id}: {c.name} {' '.join(c.redirect_uris)}")
 
 
 @client_app.command("rotate-secret")
-def client_rotate(client_id: str, database: Database_ = None, as_json: Json = False) -> None:
+def client_rotate(client_id: str, database: DatabaseOption = None, as_json: Json = False) -> None:
     """A new secret, printed once; the old one stops working at once."""
     issued = _services(database).clients.rotate_secret(client_id)
     _issued(IssuedClientOut.issued(issued), as_json, "rotated")
@@ -330,7 +326,7 @@ def person_create(
     ] = False,
     city: Annotated[str | None, typer.Option(help="City (profile field).")] = None,
     birth_year: Annotated[int | None, typer.Option(help="Birth year (profile field).")] = None,
-    database: Database_ = None,
+    database: DatabaseOption = None,
     as_json: Json = False,
 ) -> None:
     """Register a person (every sharing switch off)."""
@@ -342,7 +338,7 @@ def person_create(
 
 
 @person_app.command("show")
-def person_show(person_id: str, database: Database_ = None, as_json: Json = False) -> None:
+def person_show(person_id: str, database: DatabaseOption = None, as_json: Json = False) -> None:
     """A person and their privacy settings."""
     services = _services(database)
     p = PersonOut.of(services.people.get_person(person_id))
@@ -363,7 +359,7 @@ def person_import(
     file: Annotated[
         Path, typer.Argument(help="JSON Lines: person, contact, friendship, thread, …")
     ],
-    database: Database_ = None,
+    database: DatabaseOption = None,
     as_json: Json = False,
 ) -> None:
     """Import reference data: every line is checked first, then all of it is written, or none."""
@@ -372,7 +368,7 @@ def person_import(
     except (OSError, UnicodeDecodeError) as err:
         raise InvalidInput(f"cannot read {file}: {err}") from None
     services = _services(database)
-    report = ImportService(services.db, services.clock, services.listeners).import_jsonl(text)
+    report = services.imports.import_jsonl(text)
     out = ImportOut(counts=report.counts, total=report.total)
     counts = ", ".join(f"{n} {t}" for t, n in report.counts.items() if n)
     _show(out, as_json, f"imported {counts}")

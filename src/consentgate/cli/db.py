@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from consentgate.cli.common import DATABASE_HELP, console, settings_from
+from consentgate.cli.common import DatabaseOption, console, settings_from
 from consentgate.store import Database
 from consentgate.store.migrate import current, head, upgrade
 
@@ -15,7 +13,7 @@ app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 
 @app.command("upgrade")
 def upgrade_command(
-    database: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Migrate the database to the newest schema (one transaction: all or nothing)."""
     settings = settings_from(database)
@@ -30,7 +28,7 @@ def upgrade_command(
 
 @app.command("status")
 def status_command(
-    database: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Show the database's schema revision and the newest one this version knows."""
     settings = settings_from(database)

@@ -9,14 +9,11 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from consentgate.cli.common import DATABASE_HELP, console, settings_from
+from consentgate.cli.common import DatabaseOption, connect, console
 from consentgate.demo.clients import DEMO_CLIENTS, register_demo_clients
 from consentgate.demo.people import DEMO_PEOPLE
 from consentgate.demo.seed import seed_demo, validate_seed_args
-from consentgate.services.wiring import Services
-from consentgate.store import Database
 from consentgate.store.bulk import is_empty
-from consentgate.store.migrate import upgrade
 
 app = typer.Typer(help="The demo population.", no_args_is_help=True)
 
@@ -29,7 +26,7 @@ def seed_command(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed gives the same population.")
     ] = 1,
-    database: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    database: DatabaseOption = None,
     if_empty: Annotated[
         bool,
         typer.Option("--if-empty", help="Do nothing (exit 0) if the store already holds people."),
@@ -37,9 +34,8 @@ def seed_command(
 ) -> None:
     """Load partners, agreements back to 2010, people, their data and grants (one transaction)."""
     validate_seed_args(people, seed)
-    settings = settings_from(database)
-    db = Database.connect(settings.database_url)
-    upgrade(db)
+    services = connect(database, migrate=True)
+    db = services.db
     with db.read() as conn:
         empty = is_empty(conn)
     if not empty and if_empty:
@@ -64,7 +60,7 @@ def seed_command(
                 bar.advance(records_task, n)
 
         report = seed_demo(db, people=people, seed=seed, as_of=as_of, progress=progress)
-    register_demo_clients(Services(settings, db))
+    register_demo_clients(services)
     elapsed = time.perf_counter() - started
     console.print(
         f"seeded {report.people:,} people, {report.partners} partners, {report.agreements} agreement versions, "

@@ -1,4 +1,8 @@
-"""``consentgate log``: print the verifier key, verify a whole log.
+"""``consentgate log``: make a signing key, print the verifier key, verify a whole log.
+
+``keygen --out FILE`` writes a new signing key for production (``CONSENTGATE_LOG_KEY_FILE``):
+mode 0600, never over an existing file, and prints the verifier key to publish. The server
+publishes the same key at ``GET /log/vkey``.
 
 ``verify`` reads the log over HTTP (``--url``, the log prefix such as ``https://host/log``) or
 straight from a database (``--database``), re-derives every tile and the root, checks the signature
@@ -21,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from consentgate.config import Settings, load_settings
 from consentgate.errors import ConfigError, Error, InvalidInput, Unavailable
-from consentgate.ledger.keys import load_signer, signer_from_settings
+from consentgate.ledger.keys import generate_key_file, load_signer, signer_from_settings
 from consentgate.ledger.logstore import LogReader
 from consentgate.ledger.note import Checkpoint, NoteVerifier
 from consentgate.ledger.tiles import TileId
@@ -29,7 +33,9 @@ from consentgate.ledger.verify import UnsignedEntries, verify_log
 from consentgate.store.db import Database
 from consentgate.store.log import SqlLogStore
 
-app = typer.Typer(help="The transparency log: verifier key and verification.", no_args_is_help=True)
+app = typer.Typer(
+    help="The transparency log: signing key, verifier key and verification.", no_args_is_help=True
+)
 
 STATE_FILE = "log-verify-state.json"
 #: How long to wait for pending entries to be signed before calling them unsigned.
@@ -120,6 +126,23 @@ def vkey() -> None:
     signer = signer_from_settings(
         settings.key_file, settings.origin, configured=settings.log_key_file is not None
     )
+    print(signer.verifier.encode())
+
+
+@app.command()
+def keygen(
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the new key; must not exist yet.")
+    ],
+    origin: Annotated[
+        str | None,
+        typer.Option(help="The log origin the key signs for (default: CONSENTGATE_LOG_ORIGIN)."),
+    ] = None,
+) -> None:
+    """Write a new log signing key to FILE (mode 0600, never overwriting) and print its verifier
+    key. Point CONSENTGATE_LOG_KEY_FILE at FILE and publish the verifier key."""
+    settings = load_settings(log_origin=origin)
+    signer = generate_key_file(out, settings.origin)
     print(signer.verifier.encode())
 
 

@@ -15,10 +15,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from consentgate.cli.common import DATABASE_HELP, console, print_json, settings_from
+from consentgate.cli.common import DatabaseOption, connect, console, print_json
 from consentgate.errors import InvalidInput
 from consentgate.services.decisions import MAX_LIMIT, DecisionService
-from consentgate.store import Database
 
 
 def parse_at(value: str | None) -> datetime | None:
@@ -35,8 +34,8 @@ def parse_at(value: str | None) -> datetime | None:
 
 
 def _service(database: str | None) -> DecisionService:
-    settings = settings_from(database)
-    return DecisionService(Database.connect(settings.database_url))
+    """Both commands only read: the database is not migrated."""
+    return connect(database, migrate=False).decisions_at_rest()
 
 
 def _iso(ts: float) -> str:
@@ -53,7 +52,7 @@ def explain(
         str | None, typer.Option(help="Decide as of this ISO 8601 time (default now).")
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    database: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Explain a decision: every rule, its outcome and its reason code."""
     when = parse_at(at)
@@ -91,7 +90,7 @@ def exposure(
     limit: Annotated[int, typer.Option(help=f"People per page (at most {MAX_LIMIT}).")] = 100,
     at: Annotated[str | None, typer.Option(help="As of this ISO 8601 time (default now).")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    database: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Who can reach whose data now: --partner P --category C, or --person X."""
     if (partner is None) == (person is None):

@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from consentgate.cli.common import DATABASE_HELP, console, settings_from
+from consentgate.cli.common import DatabaseOption, console, settings_from
 
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
-    database: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Migrate the database, then serve the API, the pages and the log."""
     from consentgate import native

@@ -6,6 +6,7 @@ See DESIGN.md, "Domain vocabulary". Every object validates itself on constructio
 
 from consentgate.domain.agreements import Agreement, Capability, Quota, RecordScope
 from consentgate.domain.categories import Action, Category, parse_action, parse_category
+from consentgate.domain.clock import Clock, system_clock
 from consentgate.domain.grants import Grant, GrantScope, TokenContext
 from consentgate.domain.obligations import DeletionObligation, ObligationReason
 from consentgate.domain.partners import Partner, PartnerStatus
@@ -18,6 +19,7 @@ __all__ = [
     "Agreement",
     "Capability",
     "Category",
+    "Clock",
     "DataSource",
     "DeletionObligation",
     "Grant",
@@ -34,4 +36,5 @@ __all__ = [
     "TokenContext",
     "parse_action",
     "parse_category",
+    "system_clock",
 ]

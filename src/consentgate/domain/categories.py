@@ -16,11 +16,6 @@ class Category(StrEnum):
     MESSAGES = "messages"
     CALENDAR = "calendar"
 
-    @property
-    def involves_others(self) -> bool:
-        """Whether records of this category name other people (whose consent then counts too)."""
-        return self is not Category.PROFILE
-
 
 class Action(StrEnum):
     """What a partner does with a category: ``read`` it, or ``write`` into it on the person's behalf."""

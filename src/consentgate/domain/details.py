@@ -29,6 +29,8 @@ _MEMBERS = frozenset({"type", "categories", "actions", "purpose"})
 #: Bounds on what one request may carry: far above any real request, far below abuse.
 _MAX_DETAILS_CHARS = 8192
 _MAX_OBJECTS = 16
+#: Deepest nesting a valid value has: the array, its objects, their lists of names.
+_MAX_DEPTH = 3
 
 
 class InvalidDetails(InvalidInput):
@@ -50,10 +52,41 @@ def _purpose(value: object) -> str:
     return value
 
 
+def _nesting(text: str) -> int:
+    """How deeply the JSON arrays and objects in ``text`` nest (brackets inside strings skipped).
+
+    Checked before parsing: ``json.loads`` recurses once per level, and a few thousand
+    characters of ``[`` raise ``RecursionError`` rather than ``ValueError``.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_details(text: str) -> frozenset[GrantScope]:
     """The scopes a JSON ``authorization_details`` value asks for (RFC 9396 §2)."""
     if len(text) > _MAX_DETAILS_CHARS:
         raise InvalidDetails("authorization_details is too long")
+    if _nesting(text) > _MAX_DEPTH:
+        raise InvalidDetails(
+            f"authorization_details nests deeper than {_MAX_DEPTH} levels (an array of objects "
+            "holding lists of names)"
+        )
     try:
         parsed = json.loads(text)
     except ValueError:

@@ -10,9 +10,17 @@ from consentgate.domain.categories import Category
 
 
 class ObligationReason(StrEnum):
+    """Why access ended, and so why the partner must delete (the same codes the engine uses)."""
+
+    #: The person revoked the grant.
     GRANT_REVOKED = "grant.revoked"
+    #: The grant reached its own expiry.
     GRANT_EXPIRED = "grant.expired"
+    #: The agreement the grant was issued under reached its ``valid_until``.
+    AGREEMENT_EXPIRED = "agreement.expired"
+    #: The platform ended the agreement before its ``valid_until``.
     AGREEMENT_ENDED = "agreement.ended"
+    #: The partner was suspended or terminated.
     PARTNER_SUSPENDED = "partner.suspended"
 
 

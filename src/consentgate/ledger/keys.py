@@ -1,35 +1,38 @@
-"""The log's signing key on disk: created once with mode 0600, loaded on every start.
+"""The log's signing key on disk: a secret file, created once, loaded on every start.
 
 The file holds one line, a note signer key as Go's ``golang.org/x/mod/sumdb/note`` writes it
 (``PRIVATE+KEY+<name>+<hex id>+<base64>``); its name is the log origin. A missing key is created
-only at the default place in the data directory; a configured key file must exist. Anything
-unreadable or malformed is a :class:`ConfigError` that stops the server from starting.
+only at the default place in the data directory; a configured key file must exist, and
+``consentgate log keygen --out FILE`` makes one (:func:`generate_key_file`). Files are created and
+read under the one secret-file policy (:mod:`consentgate.secretfiles`: mode 0600, never
+overwritten). Anything unreadable or malformed is a :class:`ConfigError` that stops the server
+from starting.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from consentgate.errors import ConfigError, InvalidInput
 from consentgate.ledger.note import NoteSigner
+from consentgate.secretfiles import create_secret_file, secret_file
 
 _KEY_ENV = "CONSENTGATE_LOG_KEY_FILE"
 
 
 def load_signer(path: Path, origin: str, *, create: bool) -> NoteSigner:
     """Load the signer at ``path``, or create it there when ``create`` and it does not exist."""
-    if not path.exists():
-        if not create:
-            raise ConfigError(f"{_KEY_ENV}: no log key file at {path}")
-        return _create(path, origin)
+    if not create and not path.exists():
+        raise ConfigError(
+            f"{_KEY_ENV}: no log key file at {path}; "
+            f"create one with: consentgate log keygen --out {path}"
+        )
+    raw = secret_file(
+        path, setting=_KEY_ENV, make=(lambda: _encode(_new(origin))) if create else None
+    )
     try:
-        text = path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{_KEY_ENV}: cannot read the log key file {path}: {err}") from None
-    try:
-        signer = NoteSigner.parse(text)
-    except InvalidInput as err:
+        signer = NoteSigner.parse(raw.decode("ascii"))
+    except (InvalidInput, UnicodeDecodeError) as err:
         raise ConfigError(f"{_KEY_ENV}: the log key file {path} is corrupt: {err}") from None
     if signer.name != origin:
         raise ConfigError(
@@ -39,22 +42,22 @@ def load_signer(path: Path, origin: str, *, create: bool) -> NoteSigner:
     return signer
 
 
-def _create(path: Path, origin: str) -> NoteSigner:
+def generate_key_file(path: Path, origin: str) -> NoteSigner:
+    """Create a new signing key for ``origin`` at ``path`` (which must not exist) and return it."""
+    signer = _new(origin)
+    create_secret_file(path, _encode(signer), setting=_KEY_ENV)
+    return signer
+
+
+def _new(origin: str) -> NoteSigner:
     try:
-        signer = NoteSigner.generate(origin)
+        return NoteSigner.generate(origin)
     except InvalidInput as err:
         raise ConfigError(f"CONSENTGATE_LOG_ORIGIN: {err}") from None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes starting at once must not both write a key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(signer.encode() + "\n")
-    except FileExistsError:
-        return load_signer(path, origin, create=False)
-    except OSError as err:
-        raise ConfigError(f"{_KEY_ENV}: cannot create the log key file {path}: {err}") from None
-    return signer
+
+
+def _encode(signer: NoteSigner) -> bytes:
+    return (signer.encode() + "\n").encode("ascii")
 
 
 def signer_from_settings(key_file: Path, origin: str, configured: bool) -> NoteSigner:

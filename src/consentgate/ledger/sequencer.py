@@ -30,10 +30,10 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
-from datetime import UTC, datetime
 
+from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, Error, IntegrityError, InvalidInput, Unavailable
 from consentgate.ledger import tree
 from consentgate.ledger.entries import MAX_ENTRY_BYTES
@@ -52,12 +52,6 @@ log = logging.getLogger(__name__)
 
 #: A queue length never reached: the writer is not waiting, so submitters need not wake it.
 _NEVER = 1 << 62
-
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _FutureAppend(Future[int]):
@@ -86,7 +80,7 @@ class Sequencer:
         checkpoint_interval: float = 1.0,
         batch_max: int = 512,
         batch_wait: float = 0.002,
-        clock: Clock = _now,
+        clock: Clock = system_clock,
     ) -> None:
         if batch_max < 1 or batch_wait < 0 or checkpoint_interval <= 0:
             raise InvalidInput("batch_max ≥ 1, batch_wait ≥ 0 and checkpoint_interval > 0")
@@ -385,3 +379,9 @@ class Sequencer:
 
     def checkpoint(self) -> SignedCheckpoint:
         return self.reader.checkpoint()
+
+    @property
+    def verifier_key(self) -> str:
+        """The log's C2SP note verifier key, ``<origin>+<hex key id>+<base64 key>``: what anyone
+        needs to check its checkpoints (published at ``/log/vkey``)."""
+        return self.signer.verifier.encode()

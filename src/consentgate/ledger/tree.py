@@ -302,9 +302,20 @@ def verify_subtree_consistency(
         return
     if not _valid_subtree(start, end):
         raise ProofError(f"[{start}, {end}) is not a valid subtree")
-    steps: list[str] = []  # "L": left child, "R": right child, "S": split at the old boundary
-    lo, hi, b = start, end, True
-    n = size
+    steps, starts_with_sub_root = _subtree_steps(start, end, size)
+    sub_acc, acc = _rebuild(steps, starts_with_sub_root, sub_root, proof)
+    if sub_acc != sub_root:
+        raise ProofError("the proof does not rebuild the earlier tree's hash")
+    if acc != root:
+        raise ProofError("the proof does not rebuild the later tree's hash")
+
+
+def _subtree_steps(start: int, end: int, size: int) -> tuple[list[str], bool]:
+    """The path from the root of ``size`` down to subtree ``[start, end)``, top first: "L" (left
+    child), "R" (right child), "S" (split at the subtree's boundary); and whether the walk stayed
+    on the subtree's own node (then the proof starts from ``sub_root``, not from its first hash)."""
+    steps: list[str] = []
+    lo, hi, n, whole = start, end, size, True
     while not (lo == 0 and hi == n):
         k = _split(n)
         if hi <= k:
@@ -315,13 +326,17 @@ def verify_subtree_consistency(
             lo, hi, n = lo - k, hi - k, n - k
         else:
             steps.append("S")
-            lo, hi, n, b = 0, hi - k, n - k, False
+            lo, hi, n, whole = 0, hi - k, n - k, False
+    return steps, whole
+
+
+def _rebuild(
+    steps: list[str], starts_with_sub_root: bool, sub_root: bytes, proof: Sequence[bytes]
+) -> tuple[bytes, bytes]:
+    """Consume ``proof`` bottom up along ``steps``: (the subtree's hash, the tree's hash)."""
     items = iter(proof)
     try:
-        if b:
-            sub_acc = acc = sub_root
-        else:
-            sub_acc = acc = next(items)
+        sub_acc = acc = sub_root if starts_with_sub_root else next(items)
         for step in reversed(steps):
             p = next(items)
             if step == "L":
@@ -334,10 +349,7 @@ def verify_subtree_consistency(
         raise ProofError("the proof is too short") from None
     if next(items, None) is not None:
         raise ProofError("the proof is too long")
-    if sub_acc != sub_root:
-        raise ProofError("the proof does not rebuild the earlier tree's hash")
-    if acc != root:
-        raise ProofError("the proof does not rebuild the later tree's hash")
+    return sub_acc, acc
 
 
 class CompactRange:

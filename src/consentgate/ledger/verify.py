@@ -77,52 +77,16 @@ def verify_log(
     checkpoint = open_checkpoint(source.checkpoint_note(), verifier)
     size = checkpoint.size
     if previous is not None:
-        if previous.origin != checkpoint.origin:
-            raise IntegrityError(f"the log origin changed from {previous.origin!r}")
-        if size < previous.size:
-            raise LogTampered(f"the log shrank from {previous.size} to {size} entries", size)
+        _check_against_previous(checkpoint, previous)
     builder = TileBuilder()
     partial: dict[int, tuple[TileId, bytes]] = {}
-
     for bundle_index in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
         start = bundle_index * TILE_WIDTH
-        width = min(TILE_WIDTH, size - start)
-        bundle = TileId(-1, bundle_index, width)
-        entries = decode_bundle(source.tile(bundle))
-        if len(entries) != width:
-            first = start + min(len(entries), width)
-            raise LogTampered(
-                f"entry {first}: {bundle.path()} has {len(entries)} entries, not {width}", first
-            )
-        hashes = leaf_hashes(entries)
-        published = source.tile(TileId(0, bundle_index, width))
-        if published != b"".join(hashes):
-            raise _bad_tile(TileId(0, bundle_index, width), published, b"".join(hashes))
-        if previous is not None and start < previous.size <= start + width:
-            cut = previous.size - start
-            builder.add(hashes[:cut])
-            if builder.root() != previous.root:
-                raise LogTampered(
-                    f"the log is not consistent with the checkpoint of size {previous.size} "
-                    "seen before: its history was rewritten",
-                    None,
-                )
-            builder.add(hashes[cut:])
-        else:
-            builder.add(hashes)
-        for built in builder.flush():
-            if built.level == 0:
-                continue
-            tile_id = TileId(built.level, built.index, built.width)
-            if built.width < TILE_WIDTH:
-                partial[built.level] = (tile_id, built.hashes)
-                continue
-            partial.pop(built.level, None)
-            got = source.tile(tile_id)
-            if got != built.hashes:
-                raise _bad_tile(tile_id, got, built.hashes)
+        hashes = _bundle_hashes(source, bundle_index, min(TILE_WIDTH, size - start))
+        _add_hashes(builder, hashes, start, previous)
+        _check_upper_tiles(source, builder, partial)
         if progress is not None:
-            progress(start + width, size)
+            progress(start + len(hashes), size)
     for tile_id, want in partial.values():
         got = source.tile(tile_id)
         if got != want:
@@ -138,3 +102,67 @@ def verify_log(
     if progress is not None:
         progress(size, size)
     return checkpoint
+
+
+def _check_against_previous(checkpoint: Checkpoint, previous: Checkpoint) -> None:
+    """The log kept its name and did not shrink since ``previous`` was seen."""
+    if previous.origin != checkpoint.origin:
+        raise IntegrityError(f"the log origin changed from {previous.origin!r}")
+    if checkpoint.size < previous.size:
+        raise LogTampered(
+            f"the log shrank from {previous.size} to {checkpoint.size} entries", checkpoint.size
+        )
+
+
+def _bundle_hashes(source: LogSource, bundle_index: int, width: int) -> list[bytes]:
+    """The leaf hashes of one entry bundle, checked against the published level-0 hash tile."""
+    start = bundle_index * TILE_WIDTH
+    bundle = TileId(-1, bundle_index, width)
+    entries = decode_bundle(source.tile(bundle))
+    if len(entries) != width:
+        first = start + min(len(entries), width)
+        raise LogTampered(
+            f"entry {first}: {bundle.path()} has {len(entries)} entries, not {width}", first
+        )
+    hashes = leaf_hashes(entries)
+    published = source.tile(TileId(0, bundle_index, width))
+    if published != b"".join(hashes):
+        raise _bad_tile(TileId(0, bundle_index, width), published, b"".join(hashes))
+    return hashes
+
+
+def _add_hashes(
+    builder: TileBuilder, hashes: list[bytes], start: int, previous: Checkpoint | None
+) -> None:
+    """Add leaf hashes from index ``start``; where the earlier checkpoint's size falls among them,
+    the tree of that size must have the root seen before (its history was not rewritten)."""
+    if previous is None or not start < previous.size <= start + len(hashes):
+        builder.add(hashes)
+        return
+    cut = previous.size - start
+    builder.add(hashes[:cut])
+    if builder.root() != previous.root:
+        raise LogTampered(
+            f"the log is not consistent with the checkpoint of size {previous.size} "
+            "seen before: its history was rewritten",
+            None,
+        )
+    builder.add(hashes[cut:])
+
+
+def _check_upper_tiles(
+    source: LogSource, builder: TileBuilder, partial: dict[int, tuple[TileId, bytes]]
+) -> None:
+    """Compare every full tile above level 0 the builder completed with the published one; keep
+    the latest partial tile of each level in ``partial``, checked once all entries are in."""
+    for built in builder.flush():
+        if built.level == 0:
+            continue
+        tile_id = TileId(built.level, built.index, built.width)
+        if built.width < TILE_WIDTH:
+            partial[built.level] = (tile_id, built.hashes)
+            continue
+        partial.pop(built.level, None)
+        got = source.tile(tile_id)
+        if got != built.hashes:
+            raise _bad_tile(tile_id, got, built.hashes)

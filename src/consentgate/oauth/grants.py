@@ -7,9 +7,11 @@
 - ``S256Challenge``: PKCE (RFC 7636) for every client, ``S256`` only: ``plain`` is refused
   (RFC 9700 §2.1.1).
 - ``RotatingRefreshGrant``: refresh (RFC 6749 §6) returning a new refresh token each time; a
-  retired refresh token presented again revokes its family (RFC 9700 §4.14.2).
+  retired refresh token presented again revokes its family (RFC 9700 §4.14.2); a refused refresh
+  changes nothing.
 - ``Introspection`` (RFC 7662) and ``Revocation`` (RFC 7009): clients authenticate and see or
-  revoke only their own tokens.
+  revoke only their own tokens. A token is ``active`` only while the data API would honour it:
+  its grant unrevoked and unexpired, its agreement in force, its partner active.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import (
+    InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
@@ -138,7 +141,13 @@ class S256Challenge(CodeChallenge):  # type: ignore[misc]  # Authlib ships no ty
 
 
 class RotatingRefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # Authlib ships no type information
-    """Refresh with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2)."""
+    """Refresh with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2).
+
+    Authlib checks the refresh token before the rest of the request, so checking it must change
+    nothing: a refresh refused for its ``scope`` (or anything else) leaves the token usable, and
+    the client's corrected retry is not mistaken for reuse. The token is retired only in
+    :meth:`authenticate_user`, the first step after every check has passed.
+    """
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -155,7 +164,7 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # A
 
     def authenticate_refresh_token(self, refresh_token: str) -> TokenModel | None:
         server = _server(self)
-        row = server.services.tokens.claim_refresh(
+        row = server.services.tokens.check_refresh(
             refresh_token, self.request.client.get_client_id()
         )
         if row is None:
@@ -163,10 +172,14 @@ class RotatingRefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # A
         return TokenModel(FoundToken(row, TokenKind.REFRESH, active=True))
 
     def authenticate_user(self, refresh_token: TokenModel) -> str:
+        """Retire the refresh token now that the request is valid; losing a race to a concurrent
+        use of the same token is reuse, and refused."""
+        if not _server(self).services.tokens.retire_refresh(refresh_token.row):
+            raise InvalidGrantError()
         return refresh_token.row.person_id
 
     def revoke_old_credential(self, refresh_token: TokenModel) -> None:
-        """Nothing to do: ``claim_refresh`` already retired it, atomically."""
+        """Nothing to do: :meth:`authenticate_user` already retired it, atomically."""
 
 
 class Introspection(IntrospectionEndpoint):  # type: ignore[misc]  # Authlib ships no type information

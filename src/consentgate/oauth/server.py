@@ -36,6 +36,17 @@ from consentgate.services.wiring import Services
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+class IssuerIntrospection(Introspection):
+    """RFC 7662 introspection whose active answers name the issuer (§2.2 ``iss``): the configured
+    public URL, the same string as the RFC 8414 metadata's ``issuer``."""
+
+    def introspect_token(self, token: Any) -> dict[str, Any]:
+        body: dict[str, Any] = super().introspect_token(token)
+        server: ConsentgateAuthorizationServer = self.server
+        body["iss"] = server.services.settings.issuer
+        return body
+
+
 #: Where refused OAuth requests are recorded (Python logging; the server's operators read it).
 audit = logging.getLogger("consentgate.oauth")
 
@@ -49,7 +60,7 @@ class ConsentgateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_token_generator("default", self._generate_token)
         self.register_grant(CodeGrant, [S256Challenge(required=True)])
         self.register_grant(RotatingRefreshGrant)
-        self.register_endpoint(Introspection)
+        self.register_endpoint(IssuerIntrospection)
         self.register_endpoint(Revocation)
 
     # --- storage hooks ----------------------------------------------------------------------------

@@ -24,11 +24,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from consentgate.domain import Action, Category, DataSource, GrantScope, Record, TokenContext
+from consentgate.domain.clock import Clock
 from consentgate.errors import Denied, Error, QuotaExceeded, Unavailable
 from consentgate.ledger.entries import AccessDecision, format_time
 from consentgate.policy import Filtered, apply_obligations
 from consentgate.policy.engine import Decision
-from consentgate.services.base import Clock
 from consentgate.services.decisions import DecisionService
 from consentgate.store.history import AccessRow, Subjects
 

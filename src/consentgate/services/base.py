@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Connection
 
+from consentgate.domain.clock import Clock
 from consentgate.store import Database
 from consentgate.store.changes import Change, append_change
-
-#: The source of "now". Passed in, so every rule can be tested at any date (2010, 2017, 2026).
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_id(prefix: str) -> str:

@@ -1,8 +1,9 @@
 """The decision service: owns the in-memory decision index and keeps it coherent with the store.
 
 - :meth:`DecisionService.load` builds the index from the store in bulk (at start);
-- :meth:`DecisionService.changed` is the write-through hook: the service layer calls it after each
-  committed write, so the very next decision in this process sees the write (no stale window);
+- :meth:`DecisionService.apply_changes` is the write-through hook (a ``ChangeListener``): the
+  services hand it each committed transaction's changes, so the very next decision in this
+  process sees the write (no stale window);
 - a background thread (:meth:`start`) polls the change feed every ``change_poll_seconds`` for
   writes made by other server processes, so they are seen within a second;
 - :meth:`decide`, :meth:`explain` and the exposure queries read the index only;
@@ -25,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from consentgate.domain import parse_action, parse_category
+from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.policy import (
     Access,
@@ -41,7 +43,7 @@ from consentgate.policy import (
 from consentgate.policy.engine import ERROR
 from consentgate.policy.explain import Explanation, explain
 from consentgate.policy.index import settings_masks
-from consentgate.services.base import ChangeKind, Clock, system_clock
+from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import policy_source as source
 from consentgate.store.changes import Change, changes_after, last_seq
@@ -133,10 +135,6 @@ class DecisionService:
         # The engine reads ``self.index`` through ``engine.index``: one assignment switches both.
         self.index = index
         self.engine.index = index
-
-    def changed(self, change: Change) -> None:
-        """Write-through hook (a ``ChangeListener``): apply one committed change now."""
-        self.apply_changes([change])
 
     def apply_changes(self, changes: Iterable[Change]) -> None:
         """Apply committed changes (coalesced: each key is re-read once)."""

@@ -6,9 +6,10 @@ import hashlib
 from datetime import datetime, timedelta
 
 from consentgate.domain import Agreement, DeletionObligation, Grant, GrantScope
+from consentgate.domain.clock import Clock
 from consentgate.domain.obligations import ObligationReason
 from consentgate.errors import Conflict, Forbidden, InvalidInput, NotCovered, NotFound
-from consentgate.services.base import ChangeKind, ChangeListener, Clock, Service, new_id
+from consentgate.services.base import ChangeKind, ChangeListener, Service, new_id
 from consentgate.services.partners import active_partner, registered_purposes
 from consentgate.services.revocation import open_obligations, revoke_grants
 from consentgate.store import Database
@@ -126,15 +127,35 @@ class GrantService(Service):
         return revoked
 
     def sweep_expired(self, limit: int = 1000) -> list[DeletionObligation]:
-        """Open deletion obligations for grants that ran out since the last sweep.
+        """Open deletion obligations for up to ``limit`` grants that ran out by themselves.
 
-        The server runs this periodically (``Services.start``); a grant that expired is already
-        denied by the engine, this only tells the partner what to delete.
+        A grant that ran out at its agreement's ``valid_until`` (a grant never outlives its
+        agreement) owes its deletions because the agreement expired: ``agreement.expired``;
+        any other ran out at its own expiry: ``grant.expired``. The engine denies both from that
+        instant on; this only tells the partner what to delete (see
+        :class:`~consentgate.services.expiry.ExpirySweeper`, which runs it).
         """
         now = self.clock()
         with self.write() as w:
             expired = grant_rows.expired_without_obligations(w.conn, now, limit)
-            return open_obligations(w, expired, ObligationReason.GRANT_EXPIRED, now)
+            ends: dict[str, datetime | None] = {}
+            for g in expired:
+                if g.agreement_id not in ends:
+                    agreement = agreement_rows.get_agreement(w.conn, g.agreement_id)
+                    ends[g.agreement_id] = agreement.valid_until if agreement else None
+            with_agreement = [
+                g for g in expired if (end := ends[g.agreement_id]) and g.expires_at >= end
+            ]
+            on_their_own = [g for g in expired if g not in with_agreement]
+            return [
+                *open_obligations(w, with_agreement, ObligationReason.AGREEMENT_EXPIRED, now),
+                *open_obligations(w, on_their_own, ObligationReason.GRANT_EXPIRED, now),
+            ]
+
+    def next_expiry(self) -> datetime | None:
+        """When the next unrevoked grant runs out (and with it, possibly, its agreement)."""
+        with self.db.read() as conn:
+            return grant_rows.next_expiry(conn, self.clock())
 
     def obligations_of_partner(
         self, partner_id: str, *, open_only: bool = False

@@ -37,6 +37,7 @@ from consentgate.services.base import ChangeKind, Service
 from consentgate.services.json_input import MAX_JSON_DEPTH, has_nul, too_deep
 from consentgate.services.people import HANDLE_PATTERN
 from consentgate.store import imports as import_rows
+from consentgate.validation import describe
 
 #: The most lines one import may carry (the HTTP body limit is the other bound).
 MAX_LINES = 200_000
@@ -191,10 +192,8 @@ def parse_lines(text: str) -> list[tuple[int, Line]]:
         try:
             parsed.append((number, _LINE.validate_python(data)))
         except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"][1:]) or "object"
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise InvalidInput(f"line {number}: {where}: {message}") from None
+            # The first part of the location is the line's type (the union's tag).
+            raise InvalidInput(f"line {number}: {describe(err, skip=1, whole='object')}") from None
     if not parsed:
         raise InvalidInput("the import is empty: expected one JSON object per line")
     return parsed

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from consentgate.domain import Category, Person, PrivacySettings
 from consentgate.errors import Conflict, InvalidInput, NotFound
 from consentgate.services.base import ChangeKind, Service, new_id
+from consentgate.store import history as history_rows
 from consentgate.store import people as people_rows
 
 #: What a handle may be: 2-64 characters of a-z, 0-9, '_', '.', '-'.
@@ -115,6 +116,13 @@ class PeopleService(Service):
             people_rows.put_settings(w.conn, updated, now)
             w.note(ChangeKind.SETTINGS, now, person_id=person_id)
         return updated
+
+    def access_history(
+        self, person_id: str, *, before: int | None, limit: int
+    ) -> list[history_rows.AccessRow]:
+        """The newest ``limit`` accesses to the person's data, below log index ``before``."""
+        with self.db.read() as conn:
+            return history_rows.history_of(conn, person_id, before=before, limit=limit)
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from consentgate.domain.obligations import ObligationReason
 from consentgate.services.base import ChangeKind, new_id
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import grants as grant_rows
+from consentgate.store import oauth as oauth_rows
 
 if TYPE_CHECKING:
     from consentgate.services.base import _Write
@@ -19,13 +20,17 @@ if TYPE_CHECKING:
 def revoke_grants(
     w: _Write, grants: Iterable[Grant], reason: ObligationReason, now: datetime
 ) -> list[DeletionObligation]:
-    """Revoke ``grants`` (if not already) and open one obligation per category each one read.
+    """Revoke ``grants`` (if not already) and their tokens, and open one obligation per category
+    each one read.
 
     Obligations are due after the retention days of the agreement the grant was issued under.
     """
     grants = list(grants)
     to_revoke = [g.id for g in grants if g.revoked_at is None]
     grant_rows.set_revoked(w.conn, to_revoke, now)
+    # A revoked grant's tokens die with it, in the same transaction (RFC 7009 §2: revocation
+    # ends the authorization, so introspection and refresh agree with the engine at once).
+    oauth_rows.revoke_tokens_of_grants(w.conn, [g.id for g in grants], now)
     opened = open_obligations(w, grants, reason, now)
     for g in grants:
         w.note(ChangeKind.GRANT, now, person_id=g.person_id, partner_id=g.partner_id, ref_id=g.id)

@@ -5,9 +5,15 @@ they cannot be guessed from a dictionary, so a fast hash suffices). A token prov
 nothing more: ``resolve_bearer`` checks only that the token exists, is unexpired and unrevoked. The
 grant, the agreement and the settings are decided by the engine on every call.
 
+What the authorization server says about a token must agree with what the data API would do with
+it: introspection (RFC 7662 §2.2) and refresh treat a token as inactive as soon as its grant was
+revoked or ran out, its agreement is no longer in force, or its partner is not active — the
+states in which the engine refuses every call made with it (see :func:`grant_in_force`).
+
 Refresh tokens rotate (RFC 9700 §4.14.2): each use returns a new refresh token of the same
 *family* and retires the old one. Presenting a retired refresh token again means two parties hold
-it, so the whole family is revoked.
+it, so the whole family is revoked. A refresh refused for any other reason (a wrong ``scope``, an
+ended grant) changes nothing: the token is retired only once the new pair is about to be issued.
 """
 
 from __future__ import annotations
@@ -18,12 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from consentgate.domain import GrantScope, TokenContext
+from sqlalchemy import Connection
+
+from consentgate.domain import GrantScope, PartnerStatus, TokenContext
+from consentgate.domain.clock import Clock
 from consentgate.domain.details import dump_details, load_details
-from consentgate.services.base import ChangeListener, Clock, Service, new_id
+from consentgate.services.base import ChangeListener, Service, new_id
 from consentgate.store import Database
+from consentgate.store import agreements as agreement_rows
 from consentgate.store import grants as grant_rows
 from consentgate.store import oauth as oauth_rows
+from consentgate.store import partners as partner_rows
 from consentgate.store.oauth import CodeRow as CodeRow  # the edges name it through services
 from consentgate.store.oauth import TokenRow
 
@@ -159,27 +170,34 @@ class TokenService(Service):
         assert row is not None
         return row
 
-    def claim_refresh(self, refresh_token: str, client_id: str) -> TokenRow | None:
-        """The token row to rotate, retired at once; None if it may not be used.
+    def check_refresh(self, refresh_token: str, client_id: str) -> TokenRow | None:
+        """The token row ``client_id`` may rotate now, or None; nothing is retired yet.
 
-        A refresh token used before revokes its whole family (reuse detection). A refresh token
-        of a revoked or expired grant is refused: a grant that ended mints nothing new.
+        A refresh token used before revokes its whole family (reuse detection, RFC 9700
+        §4.14.2): that is the only write. A refresh token that expired, or whose grant is no longer
+        in force, is refused and left as it is: a grant that ended mints nothing new.
         """
-        with self.write() as w:
-            row = oauth_rows.token_by_refresh_hash(w.conn, token_hash(refresh_token))
+        now = self.clock()
+        with self.db.read() as conn:
+            row = oauth_rows.token_by_refresh_hash(conn, token_hash(refresh_token))
             if row is None or row.client_id != client_id or row.revoked_at is not None:
                 return None
+            if row.refresh_used_at is None:
+                live = row.refresh_expires_at is not None and now < row.refresh_expires_at
+                return row if live and grant_in_force(conn, row.grant_id, now) else None
+        with self.write() as w:
+            oauth_rows.revoke_family(w.conn, row.family_id, now)
+        return None
+
+    def retire_refresh(self, row: TokenRow) -> bool:
+        """Retire ``row``'s refresh token just before its successor is issued; True if this
+        caller won. A loser (a concurrent use of the same token) revokes the family."""
+        with self.write() as w:
             now = self.clock()
-            if row.refresh_used_at is not None or not oauth_rows.use_refresh(w.conn, row.id, now):
-                oauth_rows.revoke_family(w.conn, row.family_id, now)
-                return None
-            if row.refresh_expires_at is None or row.refresh_expires_at <= now:
-                return None
-            grant = grant_rows.get_grant(w.conn, row.grant_id)
-            if grant is None or not grant.active(now):
-                oauth_rows.revoke_family(w.conn, row.family_id, now)
-                return None
-            return row
+            if oauth_rows.use_refresh(w.conn, row.id, now):
+                return True
+            oauth_rows.revoke_family(w.conn, row.family_id, now)
+            return False
 
     def find(self, token: str, hint: str | None = None) -> FoundToken | None:
         """Look a token up by value: access token first unless ``hint`` says refresh (RFC 7009 §2.1)."""
@@ -195,20 +213,30 @@ class TokenService(Service):
                 else:
                     row = oauth_rows.token_by_refresh_hash(conn, digest)
                 if row is not None:
-                    return FoundToken(row, kind, _active(row, kind, now))
+                    active = _active(row, kind, now) and grant_in_force(conn, row.grant_id, now)
+                    return FoundToken(row, kind, active)
         return None
 
     def resolve_bearer(self, token: str) -> TokenContext | None:
         """Who calls with this access token (RFC 6750 §2.1), or None if it is unknown, expired or revoked.
 
-        The grant's own state is not checked here: the decision engine does, on every call.
+        The grant's own state is not checked here: the decision engine does, on every call. So a
+        token revoked *with its grant* (by the person, an ended agreement or a suspension) still
+        names its caller: the engine refuses the call with the grant's reason code, and the
+        attempt is in the log like every other refusal. A token revoked on its own (RFC 7009, a
+        replayed code, a reused refresh token) is simply invalid.
         """
         if not token or len(token) > 512:
             return None
+        now = self.clock()
         with self.db.read() as conn:
             row = oauth_rows.token_by_access_hash(conn, token_hash(token))
-        if row is None or not _active(row, TokenKind.ACCESS, self.clock()):
-            return None
+            if row is None or now >= row.access_expires_at:
+                return None
+            if row.revoked_at is not None:
+                grant = grant_rows.get_grant(conn, row.grant_id)
+                if grant is None or grant.revoked_at is None:
+                    return None
         return TokenContext(
             token_id=row.id,
             client_id=row.client_id,
@@ -223,6 +251,24 @@ class TokenService(Service):
         """Revoke the token and every token rotated from the same authorization (RFC 7009 §2.1)."""
         with self.write() as w:
             oauth_rows.revoke_family(w.conn, row.family_id, self.clock())
+
+
+def grant_in_force(conn: Connection, grant_id: str, now: datetime) -> bool:
+    """Whether a token of ``grant_id`` may still be honoured at ``now``.
+
+    False when the grant was revoked or ran out, when the agreement it was issued under is no
+    longer in force (ended early or past ``valid_until``), or when its partner is suspended or
+    terminated: in each of these states the engine denies every call made with the token
+    (``grant.*``, ``agreement.*``, ``partner.*`` reasons), so introspection must not call it active.
+    """
+    grant = grant_rows.get_grant(conn, grant_id)
+    if grant is None or not grant.active(now):
+        return False
+    partner = partner_rows.get_partner(conn, grant.partner_id)
+    if partner is None or partner.status is not PartnerStatus.ACTIVE:
+        return False
+    agreement = agreement_rows.get_agreement(conn, grant.agreement_id)
+    return agreement is not None and agreement.in_force(now)
 
 
 def _active(row: TokenRow, kind: TokenKind, now: datetime) -> bool:

@@ -2,59 +2,51 @@
 
 ``Services(...)`` gives the use cases that only need the store (CLI commands, tests).
 :meth:`Services.start` returns the running parts a server needs (:class:`Running`): the decision
-index (loaded, and following the change feed), the log's sequencer, partner access, and the
-journal that logs grants, revocations, agreement versions and deletion confirmations.
+index (loaded, and following the change feed), the log's sequencer, partner access, the journal
+that logs grants, revocations, agreement versions and deletion confirmations, and the sweeper that
+opens deletion obligations as grants and agreements end.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import secrets
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from consentgate.config import Settings
 from consentgate.domain import DataSource
-from consentgate.errors import ConfigError, Error
+from consentgate.domain.clock import Clock, system_clock
+from consentgate.errors import ConfigError
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
+from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
-from consentgate.services.base import ChangeListener, Clock, system_clock
+from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
 from consentgate.services.decisions import DecisionService
+from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.grants import GrantService
 from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
+from consentgate.services.signin import LoginThrottle, SessionService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
+from consentgate.store.migrate import upgrade
 from consentgate.store.records import StoreDataSource
-
-log = logging.getLogger(__name__)
 
 #: Bytes of the secret behind person references in log entries.
 _SECRET_BYTES = 32
 
 
 def person_ref_secret(path: Path) -> bytes:
-    """The log's person-reference secret at ``path``, created (mode 0600) on first use."""
-    try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(secrets.token_bytes(_SECRET_BYTES))
-        secret = path.read_bytes()
-    except FileExistsError:
-        secret = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"CONSENTGATE_DATA_DIR: cannot use {path}: {err.strerror}") from None
+    """The log's person-reference secret at ``path``, created on first use (a secret file)."""
+    setting = "CONSENTGATE_DATA_DIR"
+    secret = secret_file(path, setting=setting, make=lambda: secrets.token_bytes(_SECRET_BYTES))
     if len(secret) != _SECRET_BYTES:
-        raise ConfigError(f"CONSENTGATE_DATA_DIR: {path} is not a {_SECRET_BYTES}-byte secret")
+        raise ConfigError(f"{setting}: {path} is not a {_SECRET_BYTES}-byte secret")
     return secret
 
 
@@ -63,22 +55,20 @@ class Running:
     """The running parts of a server, as :meth:`Services.start` made them; :meth:`stop` ends them.
 
     The decision index (loaded, following the change feed), the log's sequencer, partner access,
-    the person-reference secret, and the sweeper that opens deletion obligations for expired
-    grants.
+    the person-reference secret, and the sweeper that opens deletion obligations as grants and
+    agreements end.
     """
 
     decisions: DecisionService
     log: Sequencer
     access: AccessService
     person_ref: PersonRef
+    expiry: ExpirySweeper
     _services: Services
-    _stopping: threading.Event
-    _sweeper: threading.Thread
 
     def stop(self) -> None:
         """Stop the sweeper, the index's feed and the log, and detach the listeners."""
-        self._stopping.set()
-        self._sweeper.join()
+        self.expiry.stop()
         self.decisions.stop()
         self.log.stop()
         self._services._stopped()
@@ -116,7 +106,18 @@ class Services:
             access_token_seconds=settings.access_token_seconds,
             refresh_token_days=settings.refresh_token_days,
         )
+        self.sessions = SessionService(db, clock)
+        self.login_throttle = LoginThrottle(db, clock)
         self._started = False
+
+    @classmethod
+    def connect(cls, settings: Settings, *, migrate: bool) -> Services:
+        """Services on ``settings.database_url``; ``migrate`` first brings its schema up to date
+        (one transaction: all or nothing)."""
+        db = Database.connect(settings.database_url)
+        if migrate:
+            upgrade(db)
+        return cls(settings, db)
 
     def decisions_at_rest(self) -> DecisionService:
         """A decision service that follows nothing: it answers from the keys it is told to load
@@ -137,8 +138,9 @@ class Services:
             settings.key_file, settings.origin, settings.log_key_file is not None
         )
         sequencer = Sequencer(
-            SqlLogStore(self.db, annotate=history.annotate),
+            SqlLogStore(self.db, annotate=history.annotate, clock=self.clock),
             signer,
+            clock=self.clock,
             checkpoint_interval=settings.checkpoint_interval_seconds,
             batch_max=settings.log_batch_max,
             batch_wait=settings.log_batch_wait_seconds,
@@ -150,21 +152,11 @@ class Services:
         self.listeners.append(decisions)
         self.listeners.append(Journal(self.db, sequencer, person_ref))
         access = AccessService(self.clock, decisions, self.data_source, sequencer, person_ref)
-        stopping = threading.Event()
-        sweeper = threading.Thread(
-            target=self._sweep, args=(stopping,), name="grant-expiry", daemon=True
-        )
-        sweeper.start()
+        # Deletion obligations open as grants and agreements end (and at once after a restart).
+        expiry = ExpirySweeper(self.grants, self.clock, max_wait=settings.expiry_sweep_seconds)
+        self.listeners.append(expiry.start())
         self._started = True
-        return Running(decisions, sequencer, access, person_ref, self, stopping, sweeper)
-
-    def _sweep(self, stopping: threading.Event) -> None:
-        """Open deletion obligations for expired grants, every ``expiry_sweep_seconds``."""
-        while not stopping.wait(self.settings.expiry_sweep_seconds):
-            try:
-                self.grants.sweep_expired()
-            except Error as err:  # the database may be briefly unavailable: try next time
-                log.warning("expired-grant sweep failed: %s", err)
+        return Running(decisions, sequencer, access, person_ref, expiry, self)
 
     def _stopped(self) -> None:
         self.listeners.clear()

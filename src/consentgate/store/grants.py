@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
-from consentgate.domain import DeletionObligation, Grant, GrantScope
+from consentgate.domain import Action, DeletionObligation, Grant, GrantScope
 from consentgate.store import rows
 from consentgate.store.tables import deletion_obligations, grant_scopes, grants
 
@@ -78,20 +78,41 @@ def unrevoked_grants_of_partner(conn: Connection, partner_id: str) -> list[Grant
 
 
 def expired_without_obligations(conn: Connection, now: datetime, limit: int) -> list[Grant]:
-    """Grants that ran out (unrevoked, past their expiry) and have no deletion obligation yet."""
+    """Grants that ran out (unrevoked, past their expiry) and have no deletion obligation yet.
+
+    Only grants that read something: a grant that only wrote leaves nothing to delete, and would
+    otherwise come back in every sweep, ahead of the grants that do.
+    """
     opened = select(deletion_obligations.c.grant_id).where(
         deletion_obligations.c.grant_id == grants.c.id
+    )
+    reads = select(grant_scopes.c.grant_id).where(
+        grant_scopes.c.grant_id == grants.c.id, grant_scopes.c.action == Action.READ.value
     )
     ids = [
         gid
         for (gid,) in conn.execute(
             select(grants.c.id)
-            .where(grants.c.revoked_at.is_(None), grants.c.expires_at <= now, ~opened.exists())
+            .where(
+                grants.c.revoked_at.is_(None),
+                grants.c.expires_at <= now,
+                reads.exists(),
+                ~opened.exists(),
+            )
             .order_by(grants.c.expires_at)
             .limit(limit)
         )
     ]
     return _load(conn, grants.c.id.in_(ids)) if ids else []
+
+
+def next_expiry(conn: Connection, now: datetime) -> datetime | None:
+    """The earliest expiry after ``now`` of an unrevoked grant (read from the expiry index)."""
+    query = select(func.min(grants.c.expires_at)).where(
+        grants.c.expires_at > now, grants.c.revoked_at.is_(None)
+    )
+    found: datetime | None = conn.execute(query).scalar()
+    return found
 
 
 def set_revoked(conn: Connection, grant_ids: Iterable[str], at: datetime) -> None:

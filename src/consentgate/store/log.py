@@ -9,7 +9,6 @@ rewritten as it grows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any
 
@@ -31,6 +30,7 @@ from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
+from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, Unavailable
 from consentgate.ledger.logstore import SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
@@ -97,11 +97,18 @@ Annotator = Callable[[Connection, Sequence[tuple[int, object]]], None]
 
 
 class SqlLogStore:
-    """A :class:`~consentgate.ledger.logstore.LogStore` on a :class:`Database`."""
+    """A :class:`~consentgate.ledger.logstore.LogStore` on a :class:`Database`.
 
-    def __init__(self, db: Database, annotate: Annotator | None = None) -> None:
+    ``clock`` stamps each entry's ``created_at``: the services' clock, so that entries and the
+    checkpoints over them (stamped by the sequencer from the same clock) tell one time.
+    """
+
+    def __init__(
+        self, db: Database, annotate: Annotator | None = None, *, clock: Clock = system_clock
+    ) -> None:
         self.db = db
         self.annotate = annotate
+        self.clock = clock
         self._idle: list[tuple[Any, Any, Any]] = []  # readers for tiles(), see _open_reader
         mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
         # "inner" is quoted: it is a reserved word in PostgreSQL.
@@ -138,7 +145,7 @@ class SqlLogStore:
         annotations: a compiled ``insert()`` spends more time binding each row's parameters
         through their column types than the database spends storing them, and this runs once per
         group commit on the writer thread every append waits on."""
-        now = datetime.now(UTC)
+        now = self.clock()
         created_at = now if self._bind_created_at is None else self._bind_created_at(now)
         rows = list(
             zip(

@@ -7,12 +7,16 @@ two concurrent requests can never both succeed (RFC 6749 §4.1.2, §10.5; RFC 97
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from consentgate.store.tables import oauth_clients, oauth_codes, oauth_tokens
+
+#: Grant ids per statement when revoking the tokens of many grants at once.
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +158,15 @@ def token_by_refresh_hash(conn: Connection, refresh_hash: str) -> TokenRow | Non
 
 
 def use_refresh(conn: Connection, token_id: str, at: datetime) -> bool:
-    """Mark a refresh token used (rotated). True only for the one caller that marked it first."""
+    """Mark a refresh token used (rotated). True only for the one caller that marked it first,
+    and never for a revoked token."""
     result = conn.execute(
         update(oauth_tokens)
-        .where(oauth_tokens.c.id == token_id, oauth_tokens.c.refresh_used_at.is_(None))
+        .where(
+            oauth_tokens.c.id == token_id,
+            oauth_tokens.c.refresh_used_at.is_(None),
+            oauth_tokens.c.revoked_at.is_(None),
+        )
         .values(refresh_used_at=at)
     )
     return result.rowcount == 1
@@ -193,3 +202,20 @@ def revoke_tokens_of_grant(conn: Connection, grant_id: str, client_id: str, at: 
         .values(revoked_at=at)
     )
     return result.rowcount
+
+
+def revoke_tokens_of_grants(conn: Connection, grant_ids: Sequence[str], at: datetime) -> int:
+    """Revoke every token issued under ``grant_ids`` (the grants were revoked); the number newly
+    revoked. In chunks, so that a partner's suspension stays under any bound-parameter limit."""
+    revoked = 0
+    for start in range(0, len(grant_ids), _CHUNK):
+        result = conn.execute(
+            update(oauth_tokens)
+            .where(
+                oauth_tokens.c.grant_id.in_(grant_ids[start : start + _CHUNK]),
+                oauth_tokens.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        revoked += result.rowcount
+    return revoked

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    Select,
     cast,
     extract,
     func,
@@ -80,14 +81,19 @@ def partner_state(conn: Connection, partner_id: str) -> tuple[str, list[Agreemen
     return str(status), agreement_rows.agreements_of(conn, partner_id)
 
 
-def person_settings(conn: Connection, person_id: str | None = None) -> Iterator[SettingsRow]:
-    """The privacy settings of every person (or one); no settings row means all off."""
-    query = select(
+def _settings_query() -> Select[tuple[str, bool | None, Any, Any]]:
+    """Every person with their settings row, if any (an outer join: no row means all off)."""
+    return select(
         people.c.id,
         privacy_settings.c.share_with_partners,
         privacy_settings.c.categories,
         privacy_settings.c.via_others,
     ).select_from(people.outerjoin(privacy_settings, privacy_settings.c.person_id == people.c.id))
+
+
+def person_settings(conn: Connection, person_id: str | None = None) -> Iterator[SettingsRow]:
+    """The privacy settings of every person (or one); no settings row means all off."""
+    query = _settings_query()
     if person_id is not None:
         query = query.where(people.c.id == person_id)
     for pid, share, own, via in conn.execute(query.execution_options(yield_per=_BATCH)):
@@ -97,13 +103,7 @@ def person_settings(conn: Connection, person_id: str | None = None) -> Iterator[
 def settings_of_partner_people(conn: Connection, partner_id: str) -> Iterator[SettingsRow]:
     """The privacy settings of every person who ever granted ``partner_id`` anything."""
     granted = select(grants.c.person_id).where(grants.c.partner_id == partner_id).distinct()
-    query = select(
-        people.c.id,
-        privacy_settings.c.share_with_partners,
-        privacy_settings.c.categories,
-        privacy_settings.c.via_others,
-    ).select_from(people.outerjoin(privacy_settings, privacy_settings.c.person_id == people.c.id))
-    for pid, share, own, via in conn.execute(query.where(people.c.id.in_(granted))):
+    for pid, share, own, via in conn.execute(_settings_query().where(people.c.id.in_(granted))):
         yield pid, bool(share), own or (), via or ()
 
 

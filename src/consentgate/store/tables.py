@@ -140,7 +140,8 @@ grants = Table(
     Column("client_id", ID, ForeignKey("oauth_clients.client_id")),
     Column("agreement_id", ID, ForeignKey("agreements.id"), nullable=False),
     Column("issued_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
+    # Indexed: the expiry sweeper asks for the next grant to end, and for those that ended.
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
     Column("revoked_at", UTCDateTime),
     Column("receipt_hash", String(64), nullable=False),
     Column("receipt_text", Text, nullable=False),

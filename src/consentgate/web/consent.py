@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.oauth2.base import invalid_error_characters
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -30,29 +31,25 @@ from consentgate.oauth.requests import CapturedRequest, ConsentgateOAuth2Request
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
+from consentgate.web.headers import page_policy
 from consentgate.web.pages import templates
+from consentgate.web.session import current_session
 from consentgate.web.state import AppState
 
-#: The consent page must never be framed (clickjacking) or cached.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'",
-}
+#: The consent page must never be cached; the framing and script rules are ``web/headers.py``'s.
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def page_headers(redirect_uri: str | None) -> dict[str, str]:
-    """:data:`PAGE_HEADERS`, with the form allowed to end at the client's (already validated,
-    exactly registered) redirect URI: browsers apply ``form-action`` to the redirect that follows
-    Allow or Deny, so ``'self'`` alone would stop the person on the consent page."""
+    """:data:`PAGE_HEADERS`, with the pages' policy (``web/headers.py``) letting the form end at
+    the client's (already validated, exactly registered) redirect URI: browsers apply
+    ``form-action`` to the redirect that follows Allow or Deny, so ``'self'`` alone would stop the
+    person on the consent page."""
     if not redirect_uri:
         return PAGE_HEADERS
     parts = urlsplit(redirect_uri)
     origin = f"{parts.scheme}://{parts.netloc}"
-    return {
-        **PAGE_HEADERS,
-        "Content-Security-Policy": f"frame-ancestors 'none'; form-action 'self' {origin}",
-    }
+    return {**PAGE_HEADERS, "Content-Security-Policy": page_policy((origin,))}
 
 
 _ACTION_WORDS = {"read": "read", "write": "write into"}
@@ -93,8 +90,9 @@ def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def build_view(services: Services, oauth_request: Any, person_id: str) -> ConsentView:
-    """The consent screen for a validated authorization request and a signed-in person."""
+def build_view(services: Services, oauth_request: Any, person_id: str, vkey: str) -> ConsentView:
+    """The consent screen for a validated authorization request and a signed-in person;
+    ``vkey`` is the log's verifier key, which the receipt names."""
     scopes: frozenset[GrantScope] = oauth_request.scopes
     partner = oauth_request.partner
     agreement = oauth_request.agreement
@@ -125,6 +123,10 @@ def build_view(services: Services, oauth_request: Any, person_id: str) -> Consen
         f"in force until {_day(agreement.end)}."
     )
     lines.append(f"This permission ends on {_day(expires)} unless you revoke it earlier.")
+    lines.append(
+        "Every access under it is written to the transparency log, whose checkpoints verify "
+        f"with the key {vkey} (published at /log/vkey)."
+    )
     blocked_now = sorted({i.category for i in items if i.blocked})
     if blocked_now:
         lines.append(
@@ -158,10 +160,11 @@ def _render(
     person_id: str,
     csrf: str,
     *,
+    vkey: str,
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    view = build_view(services, oauth_request, person_id)
+    view = build_view(services, oauth_request, person_id, vkey)
     person = services.people.get_person(person_id)
     context = {
         "view": view,
@@ -179,34 +182,66 @@ def _render(
     )
 
 
+#: Parameters Authlib quotes in its ``error_description`` (an unsupported ``response_type``, an
+#: unregistered ``redirect_uri``). Authlib raises ``ValueError`` instead of an OAuth error when
+#: the quoted value holds a character RFC 6749 §4.1.2.1 forbids there, so they are checked first.
+_ECHOED_PARAMETERS = ("response_type", "redirect_uri")
+
+
+def _unechoable(captured: CapturedRequest) -> OAuth2Error | None:
+    """An ``invalid_request`` (sent to the browser, never redirected) when an echoed parameter
+    holds a character outside ``%x20-21 / %x23-5B / %x5D-7E``. No registered redirect URI or
+    supported response type contains one (RFC 3986 §2 has no ``"``, ``\\``, controls or
+    non-ASCII in a URI), so nothing valid is refused."""
+    for name in _ECHOED_PARAMETERS:
+        for key, value in captured.query:
+            if key == name and invalid_error_characters(value):
+                return InvalidRequestError(f"{name} holds characters RFC 6749 does not allow")
+    return None
+
+
 def _validated(
     server: ConsentgateAuthorizationServer, captured: CapturedRequest, person_id: str | None
 ) -> Any:
     """Authlib's validated grant for the request, or the OAuth error response to send."""
+    response: Response
+    unechoable = _unechoable(captured)
+    if unechoable is not None:
+        response = server.handle_error_response(None, unechoable)
+        return response
     try:
         oauth_request = ConsentgateOAuth2Request(captured, from_query=True)
         return server.get_consent_grant(oauth_request, end_user=person_id)
     except OAuth2Error as err:
-        response: Response = server.handle_error_response(None, err)
+        response = server.handle_error_response(None, err)
+        return response
+    except ValueError:
+        # Authlib's refusal to build an error whose description would break RFC 6749 §5.2
+        # (the check above should leave none): still a refused request, not a server error.
+        refused = InvalidRequestError("the request holds characters RFC 6749 does not allow")
+        response = server.handle_error_response(None, refused)
         return response
 
 
 def authorize_page(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``GET /oauth/authorize``: validate, then ask the person to sign in, then show the screen."""
     services, server = state.services, state.authorization
-    session = state.cookies.read(request, services.clock())
+    session = current_session(request, state.cookies, services.sessions)
     grant = _validated(server, captured, session.person_id if session else None)
     if isinstance(grant, Response):
         return grant
     if session is None or session.person_id is None:
         return _login_redirect(captured)
-    return _render(request, services, captured, grant.request, session.person_id, session.csrf)
+    vkey = state.lifecycle.running.log.verifier_key
+    return _render(
+        request, services, captured, grant.request, session.person_id, session.csrf, vkey=vkey
+    )
 
 
 def authorize_decision(request: Request, captured: CapturedRequest, state: AppState) -> Response:
     """``POST /oauth/authorize``: the person's Allow or Deny, CSRF-checked."""
     services, server = state.services, state.authorization
-    session = state.cookies.read(request, services.clock())
+    session = current_session(request, state.cookies, services.sessions)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return problem_response(
             403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
@@ -225,8 +260,10 @@ def authorize_decision(request: Request, captured: CapturedRequest, state: AppSt
         return denied
     if decision != "allow":
         return problem_response(400, "invalid-input", "decision must be allow or deny")
-    view = build_view(services, grant.request, person_id)
-    if not hmac.compare_digest(view.receipt_digest, captured.form_value("receipt_digest") or ""):
+    vkey = state.lifecycle.running.log.verifier_key
+    view = build_view(services, grant.request, person_id, vkey)
+    shown = (captured.form_value("receipt_digest") or "").encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(view.receipt_digest.encode("ascii"), shown):
         notice = "What is asked changed since the page was shown. Please read it again."
         return _render(
             request,
@@ -235,6 +272,7 @@ def authorize_decision(request: Request, captured: CapturedRequest, state: AppSt
             grant.request,
             person_id,
             session.csrf,
+            vkey=vkey,
             notice=notice,
             status=409,
         )

@@ -9,15 +9,24 @@ Either way the rest of consentgate only ever sees a person id in a signed sessio
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from consentgate.errors import TooManyAttempts
 from consentgate.oauth.requests import capture
 from consentgate.problems import problem_response
+from consentgate.services.signin import PERSON
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
-from consentgate.web.session import SessionCookies, new_session
+from consentgate.web.session import (
+    SESSION_SECONDS,
+    SessionCookies,
+    current_session,
+    new_session,
+)
 from consentgate.web.state import CookiesDep, PersonLogin, PersonLoginDep, ServicesDep
 
 __all__ = ["PersonLogin", "router", "safe_next", "sign_in"]
@@ -43,8 +52,11 @@ def safe_next(target: str | None) -> str:
 def sign_in(
     response: Response, cookies: SessionCookies, services: Services, person_id: str
 ) -> None:
-    """Start a new signed-in session (new id and CSRF token) for ``person_id`` on ``response``."""
-    cookies.set(response, new_session(services.clock(), person_id))
+    """Start a new signed-in session (new id and CSRF token) for ``person_id`` on ``response``,
+    kept by the server until sign-out (synchronous: it writes to the database)."""
+    session = new_session(services.clock(), person_id)
+    services.sessions.start(session.sid, PERSON, person_id, timedelta(seconds=SESSION_SECONDS))
+    cookies.set(response, session)
 
 
 def _page(
@@ -55,6 +67,7 @@ def _page(
     error: str | None = None,
     handle: str = "",
     status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     context = {"csrf_token": csrf, "next": target, "error": error, "handle": handle}
     return templates.TemplateResponse(
@@ -62,7 +75,13 @@ def _page(
         "login.html",
         context,
         status_code=status,
-        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def _csrf_refused() -> Response:
+    return problem_response(
+        403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
     )
 
 
@@ -71,7 +90,7 @@ def login_page(
     request: Request, services: ServicesDep, cookies: CookiesDep, next: str | None = None
 ) -> Response:
     """The sign-in form. Opens a (signed-out) session so the form has a CSRF token."""
-    session = cookies.read(request, services.clock())
+    session = current_session(request, cookies, services.sessions)
     fresh = session is None
     if session is None:
         session = new_session(services.clock())
@@ -85,40 +104,75 @@ def login_page(
 async def login(
     request: Request, services: ServicesDep, cookies: CookiesDep, people: PersonLoginDep
 ) -> Response:
-    """Check the credentials; on success start a new signed-in session and go on to ``next``."""
+    """Check the credentials; on success start a new signed-in session and go on to ``next``.
+
+    Throttled per account and per client address (``services/signin.py`` has the limits): a
+    throttled attempt gets the form again with ``429`` and ``Retry-After``, before any password
+    is checked.
+    """
     captured = await capture(request)
-    session = cookies.read(request, services.clock())
+    session = await run_in_threadpool(current_session, request, cookies, services.sessions)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return problem_response(
-            403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
-        )
+        return _csrf_refused()
     target = safe_next(captured.form_value("next"))
     handle = (captured.form_value("handle") or "").strip()
     password = captured.form_value("password") or ""
-    person = None
-    if 0 < len(handle) <= 64 and 0 < len(password) <= 256:
-        person = await run_in_threadpool(people.authenticate, handle, password)
-    if person is None:
+    wrong = "Wrong handle or password."
+    if not (0 < len(handle) <= 64 and 0 < len(password) <= 256):
+        return _page(request, session.csrf, target, error=wrong, handle=handle[:64], status=401)
+    client = request.client.host if request.client else None
+    try:
+        attempt = await run_in_threadpool(services.login_throttle.attempt, handle, client)
+    except TooManyAttempts as err:
+        wait = err.retry_after_seconds
         return _page(
             request,
             session.csrf,
             target,
-            error="Wrong handle or password.",
-            handle=handle[:64],
-            status=401,
+            error=f"Too many failed attempts. Try again in {wait} seconds.",
+            handle=handle,
+            status=429,
+            headers={"Retry-After": str(wait)},
         )
+    person = await run_in_threadpool(people.authenticate, handle, password)
+    if person is None:
+        return _page(request, session.csrf, target, error=wrong, handle=handle, status=401)
+    await run_in_threadpool(services.login_throttle.succeeded, attempt)
+    if session.person_id is not None:
+        await run_in_threadpool(services.sessions.end, session.sid)
     response = RedirectResponse(target, status_code=303)
-    sign_in(response, cookies, services, person.id)
+    await run_in_threadpool(sign_in, response, cookies, services, person.id)
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request, services: ServicesDep, cookies: CookiesDep) -> Response:
-    """End the session (CSRF-checked, so no other site can sign a person out)."""
+    """End this session, on the server too, so no copy of the cookie works any more
+    (CSRF-checked, so no other site can sign a person out)."""
     captured = await capture(request)
+    # The signed cookie alone proves the form came from this browser; the session may already
+    # have been ended elsewhere, and signing out again must still clear the cookie.
     session = cookies.read(request, services.clock())
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return problem_response(403, "csrf", "the form's CSRF token is missing or wrong")
+        return _csrf_refused()
+    await run_in_threadpool(services.sessions.end, session.sid)
+    response = RedirectResponse("/", status_code=303)
+    cookies.clear(response)
+    return response
+
+
+@router.post("/logout/everywhere")
+async def logout_everywhere(
+    request: Request, services: ServicesDep, cookies: CookiesDep
+) -> Response:
+    """End every session of the signed-in person, on every device (CSRF-checked; needs a live
+    session, so a copy of an ended cookie cannot sign the person out elsewhere)."""
+    captured = await capture(request)
+    session = await run_in_threadpool(current_session, request, cookies, services.sessions)
+    if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
+        return _csrf_refused()
+    if session.person_id is not None:
+        await run_in_threadpool(services.sessions.end_all, PERSON, session.person_id)
     response = RedirectResponse("/", status_code=303)
     cookies.clear(response)
     return response

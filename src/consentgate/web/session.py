@@ -1,4 +1,5 @@
-"""The person's browser session: a signed cookie holding who is signed in and a CSRF token.
+"""The person's browser session: a signed cookie holding who is signed in and a CSRF token,
+honoured only while the server keeps the session (``services/signin.py``).
 
 The cookie is ``base64url(JSON) "." base64url(HMAC-SHA256(key, JSON))``. The key is 32 random
 bytes in ``<data_dir>/session.key``, created with mode 0600 on first use and refused if others can
@@ -6,6 +7,10 @@ read it. The cookie is ``HttpOnly`` (no script reads it), ``SameSite=Lax`` (no c
 carries it) and ``Secure`` in production mode. Each form also carries the session's CSRF token in
 a hidden field (the synchronizer-token pattern); signing in starts a new session, so a token
 planted before sign-in is worthless after it.
+
+A signed-in cookie is also checked against the server's session rows on every request
+(:func:`current_session`): signing out, or signing out everywhere, deletes them, so a copy of the
+cookie stops working at once, in every server process.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +29,8 @@ from starlette.responses import Response
 
 from consentgate.config import Settings
 from consentgate.errors import ConfigError
+from consentgate.secretfiles import secret_file
+from consentgate.services.signin import PERSON, SessionService
 
 COOKIE_NAME = "consentgate_session"
 #: A session lasts at most this long after sign-in (or after it was opened, when signed out).
@@ -43,8 +49,14 @@ class PersonSession:
     issued_at: int
 
     def csrf_matches(self, token: str | None) -> bool:
-        """Whether a submitted form's CSRF token is this session's (constant-time compare)."""
-        return token is not None and hmac.compare_digest(self.csrf, token)
+        """Whether a submitted form's CSRF token is this session's (constant-time compare).
+
+        Compared as UTF-8 bytes: ``hmac.compare_digest`` refuses ``str`` with non-ASCII
+        characters (TypeError), and a form may carry anything.
+        """
+        return token is not None and hmac.compare_digest(
+            self.csrf.encode("utf-8"), token.encode("utf-8", "surrogatepass")
+        )
 
 
 def new_session(now: datetime, person_id: str | None = None) -> PersonSession:
@@ -66,21 +78,13 @@ def _unb64(text: str) -> bytes:
 
 
 def load_key(data_dir: Path) -> bytes:
-    """The session key in ``data_dir``, created (mode 0600) on first use."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """The session key in ``data_dir``, created on first use (a secret file)."""
     path = data_dir / _KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            raise ConfigError(f"{path} must be readable by its owner only (chmod 600)") from None
-        key = path.read_bytes()
-        if len(key) != _KEY_BYTES:
-            raise ConfigError(f"{path} is not a session key ({_KEY_BYTES} bytes)") from None
-        return key
-    key = secrets.token_bytes(_KEY_BYTES)
-    with os.fdopen(fd, "wb") as out:
-        out.write(key)
+    key = secret_file(
+        path, setting="CONSENTGATE_DATA_DIR", make=lambda: secrets.token_bytes(_KEY_BYTES)
+    )
+    if len(key) != _KEY_BYTES:
+        raise ConfigError(f"{path} is not a session key ({_KEY_BYTES} bytes)")
     return key
 
 
@@ -146,3 +150,17 @@ class SessionCookies:
         response.delete_cookie(
             COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=self.secure
         )
+
+
+def current_session(
+    request: Request, cookies: SessionCookies, sessions: SessionService
+) -> PersonSession | None:
+    """The browser's session: None when there is no valid cookie, or when it names a person
+    whose session the server has ended (signed out, everywhere, or run out). Reads the
+    database, so async routes call it in a worker thread."""
+    session = cookies.read(request, sessions.clock())
+    if session is None or session.person_id is None:
+        return session
+    if not sessions.is_live(session.sid, PERSON, session.person_id):
+        return None
+    return session

@@ -17,7 +17,7 @@ from consentgate.domain.records import FIELDS
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
-from consentgate.testing import serving
+from consentgate.testing import free_port, serving
 
 from .flow import CLIENTS, REDIRECT_URI, World
 
@@ -109,12 +109,15 @@ def _seed(services: Services) -> None:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root: Path = tmp_path_factory.mktemp("oauth-e2e")
     url = f"sqlite:///{root / 'consentgate.db'}"
-    settings = Settings(database_url=url, data_dir=root / "data", log_origin="e2e.example/log")
+    port = free_port()
+    settings = Settings(
+        database_url=url, data_dir=root / "data", log_origin="e2e.example/log", port=port
+    )
     db = Database.connect(url)
     upgrade(db)
     services = Services(settings, db)
     _seed(services)
     app = create_app(settings, services)
-    with serving(app) as base:
+    with serving(app, port=port) as base:
         yield World(base, services, app)
     db.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .flow import Browser, World, field, get_token, partner, token_call
+from .flow import Browser, World, consent_page, field, get_token, partner, start, token_call
 
 
 def test_without_a_session_the_people_api_answers_401_with_a_problem(world: World) -> None:
@@ -128,3 +128,10 @@ def test_signing_out_needs_the_csrf_token_and_ends_the_browser_session(world: Wo
     out = browser.post("/logout", {"csrf_token": field(page.text, "csrf_token")})
     assert out.status_code == 303
     assert browser.get("/v1/me/settings").status_code == 401
+
+
+def test_the_consent_page_offers_sign_out_and_sign_out_everywhere(world: World) -> None:
+    page = consent_page(Browser(world), start(world, partner(world)), "carol")
+    assert page.status_code == 200
+    assert 'action="/logout"' in page.text
+    assert 'action="/logout/everywhere"' in page.text

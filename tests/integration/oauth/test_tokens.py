@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from consentgate.domain import Action, Capability, Category, Grant, GrantScope
+from consentgate.domain import Action, Capability, Category, Grant, GrantScope, PartnerStatus
 from consentgate.services.tokens import CODE_SECONDS, TokenKind, new_secret, token_hash
 from consentgate.services.wiring import Services
-from consentgate.store.tables import oauth_codes, oauth_tokens
+from consentgate.store.tables import oauth_codes, oauth_tokens, partners
 from consentgate.testing import FrozenClock
 
 SCOPES = frozenset({GrantScope(Category.FRIENDS, Action.READ, "music.share")})
@@ -146,9 +146,12 @@ def test_a_refresh_token_rotates_once_and_its_reuse_revokes_the_family(
     services: Services, grant: Grant
 ) -> None:
     first_access, first_refresh = _issue(services, grant)
-    assert services.tokens.claim_refresh(first_refresh, "other-client") is None
-    old = services.tokens.claim_refresh(first_refresh, "tunes-app")
+    assert services.tokens.check_refresh(first_refresh, "other-client") is None
+    old = services.tokens.check_refresh(first_refresh, "tunes-app")
     assert old is not None
+    # Checking retires nothing: only the rotation itself does, once.
+    assert services.tokens.check_refresh(first_refresh, "tunes-app") == old
+    assert services.tokens.retire_refresh(old)
     second_access, second_refresh = new_secret(), new_secret()
     services.tokens.save_tokens(
         access_token=second_access,
@@ -164,14 +167,90 @@ def test_a_refresh_token_rotates_once_and_its_reuse_revokes_the_family(
     assert found.kind is TokenKind.REFRESH
     assert found.row.family_id == old.family_id
     assert found.row.refresh_expires_at == old.refresh_expires_at
-    assert services.tokens.claim_refresh(first_refresh, "tunes-app") is None
+    assert services.tokens.check_refresh(first_refresh, "tunes-app") is None
     assert services.tokens.resolve_bearer(second_access) is None
     assert services.tokens.resolve_bearer(first_access) is None
-    assert services.tokens.claim_refresh(second_refresh, "tunes-app") is None
+    assert services.tokens.check_refresh(second_refresh, "tunes-app") is None
 
 
-def test_a_refresh_token_of_a_revoked_grant_mints_nothing(services: Services, grant: Grant) -> None:
+def test_two_rotations_of_one_refresh_token_race_and_the_loser_revokes_the_family(
+    services: Services, grant: Grant
+) -> None:
     access, refresh = _issue(services, grant)
-    services.grants.revoke_grant(grant.id, by_person="p-alice")
-    assert services.tokens.claim_refresh(refresh, "tunes-app") is None
+    one = services.tokens.check_refresh(refresh, "tunes-app")
+    two = services.tokens.check_refresh(refresh, "tunes-app")
+    assert one is not None
+    assert two is not None
+    assert services.tokens.retire_refresh(one)
+    assert not services.tokens.retire_refresh(two)
     assert services.tokens.resolve_bearer(access) is None
+
+
+def _state(services: Services, access: str, refresh: str) -> tuple[bool, bool]:
+    """Whether introspection (RFC 7662) would call the access and the refresh token active."""
+    found_access = services.tokens.find(access)
+    found_refresh = services.tokens.find(refresh, "refresh_token")
+    assert found_access is not None
+    assert found_refresh is not None
+    return found_access.active, found_refresh.active
+
+
+def test_a_revoked_grant_revokes_its_tokens_and_its_refresh_token_mints_nothing(
+    services: Services, grant: Grant
+) -> None:
+    access, refresh = _issue(services, grant)
+    assert _state(services, access, refresh) == (True, True)
+    services.grants.revoke_grant(grant.id, by_person="p-alice")
+    assert _state(services, access, refresh) == (False, False)
+    with services.db.read() as conn:
+        revoked = conn.execute(select(oauth_tokens.c.revoked_at)).scalars().all()
+    assert revoked
+    assert None not in revoked
+    assert services.tokens.check_refresh(refresh, "tunes-app") is None
+    # The data API still names the caller, so the engine refuses it (grant.revoked) and logs it.
+    context = services.tokens.resolve_bearer(access)
+    assert context is not None
+    assert context.grant_id == grant.id
+
+
+def test_a_token_of_an_ended_agreement_is_inactive(services: Services, grant: Grant) -> None:
+    access, refresh = _issue(services, grant)
+    services.partners.end_agreement(grant.agreement_id)
+    assert _state(services, access, refresh) == (False, False)
+    assert services.tokens.check_refresh(refresh, "tunes-app") is None
+
+
+def test_a_token_of_a_suspended_partner_is_inactive_also_after_reinstatement(
+    services: Services, grant: Grant
+) -> None:
+    access, refresh = _issue(services, grant)
+    services.partners.set_status("tunes", PartnerStatus.SUSPENDED, "investigation")
+    assert _state(services, access, refresh) == (False, False)
+    services.partners.set_status("tunes", PartnerStatus.ACTIVE, "cleared")
+    assert _state(services, access, refresh) == (False, False)
+    assert services.tokens.check_refresh(refresh, "tunes-app") is None
+
+
+def test_a_refresh_token_is_inactive_once_its_agreement_runs_out(
+    services: Services, grant: Grant, clock: FrozenClock
+) -> None:
+    """The agreement ends at valid_until with nobody acting: no revocation, only time."""
+    _access, refresh = _issue(services, grant)
+    clock.advance(days=29)
+    assert services.tokens.check_refresh(refresh, "tunes-app") is not None
+    agreement = services.partners.get_agreement(grant.agreement_id)
+    clock.now = agreement.valid_until
+    found = services.tokens.find(refresh, "refresh_token")
+    assert found is not None
+    assert found.active is False
+    assert services.tokens.check_refresh(refresh, "tunes-app") is None
+
+
+def test_a_token_is_inactive_when_its_partner_is_suspended_behind_the_services_back(
+    services: Services, grant: Grant
+) -> None:
+    """Introspection reads the partner's status itself, not only the tokens' revocation."""
+    access, refresh = _issue(services, grant)
+    with services.db.begin() as conn:
+        conn.execute(update(partners).where(partners.c.id == "tunes").values(status="suspended"))
+    assert _state(services, access, refresh) == (False, False)

@@ -29,14 +29,27 @@ def test_a_corrupt_key_file_stops_the_start_with_a_clear_message(
 ) -> None:
     path = tmp_path / "log.key"
     path.write_bytes(content)
-    with pytest.raises(ConfigError, match=r"CONSENTGATE_LOG_KEY_FILE: .*log\.key"):
+    path.chmod(0o600)
+    with pytest.raises(ConfigError, match=r"CONSENTGATE_LOG_KEY_FILE: .*log\.key.* corrupt"):
         load_signer(path, ORIGIN, create=True)
 
 
-def test_a_configured_key_file_that_is_missing_is_not_replaced(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no log key file"):
+def test_a_configured_key_file_that_is_missing_is_not_replaced_and_keygen_is_named(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(
+        ConfigError, match=r"no log key file .*; create one with: consentgate log keygen --out "
+    ):
         load_signer(tmp_path / "missing.key", ORIGIN, create=False)
     assert not (tmp_path / "missing.key").exists()
+
+
+def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "log.key"
+    load_signer(path, ORIGIN, create=True)
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match=r"CONSENTGATE_LOG_KEY_FILE: .* \(chmod 600"):
+        load_signer(path, ORIGIN, create=False)
 
 
 def test_a_key_for_another_origin_is_refused(tmp_path: Path) -> None:
