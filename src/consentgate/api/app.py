@@ -13,7 +13,7 @@ from consentgate.api import account, admin, data, deletions, history, log, oauth
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.web import assets, login, pages
+from consentgate.web import assets, history_page, login, me, pages, settings_page
 from consentgate.web.headers import SecuredApp
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -80,5 +80,8 @@ def create_app(
     app.include_router(login.router)
     app.include_router(account.router)
     app.include_router(history.router)
+    app.include_router(me.router)
+    app.include_router(history_page.router)
+    app.include_router(settings_page.router)
     app.include_router(assets.router)
     return app

@@ -332,16 +332,24 @@ function ageText(seconds) {
 
 function summarize(summary, checkpoint, vkey, counts) {
   if (!summary) return;
+  summary.dataset.checkpointSize = String(checkpoint.size);
+  if (!counts.total) {
+    summary.textContent =
+      `No entry on this page to check. The log's latest checkpoint, ${checkpoint.size} of ` +
+      `${checkpoint.origin} (${ageText(checkpoint.ageSeconds)}), verified in this browser ` +
+      `with the log's key ${vkey.text}.`;
+    return;
+  }
   const parts = [
     `Checked in this browser against checkpoint ${checkpoint.size} of ${checkpoint.origin}`,
-    `(${checkpoint.size} entries, ${ageText(checkpoint.ageSeconds)}), with the log's key ${vkey.text}.`,
+    `(its first ${checkpoint.size} entries, ${ageText(checkpoint.ageSeconds)}),`,
+    `with the log's key ${vkey.text}.`,
     `${counts.verified} of ${counts.total} entries on this page verified`,
   ];
   let text = parts.join(" ");
   if (counts.failed) text += `, ${counts.failed} not verified`;
   if (counts.waiting) text += `, ${counts.waiting} waiting for the next checkpoint`;
   summary.textContent = text + ".";
-  summary.dataset.checkpointSize = String(checkpoint.size);
 }
 
 async function inPool(items, work) {
