@@ -37,9 +37,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from consentgate import native
 from consentgate.config import Settings
-from consentgate.errors import ConfigError
 from consentgate.ledger import tree
 from consentgate.ledger.entries import AccessDecision, format_time, person_reference
 from consentgate.ledger.logstore import LogReader, SignedCheckpoint
@@ -359,13 +357,7 @@ def _hashing(runs: int, rows: list[dict[str, Any]], ratios: dict[str, float]) ->
     floor = _median(runs, lambda: sha256_per_second(leaves))
     ours = _median(runs, lambda: integration_per_second(leaves))
     rows.append({"system": "bare hashlib.sha256", "leaves_per_s": round(floor)})
-    rows.append(
-        {
-            "system": "consentgate hashing + integration",
-            "leaves_per_s": round(ours),
-            "bulk_hashing": tree.BULK_HASHING,  # "c" after `make native`, else "hashlib"
-        }
-    )
+    rows.append({"system": "consentgate hashing + integration", "leaves_per_s": round(ours)})
     ratios["integration / hashlib.sha256"] = round(ours / floor, 3)
 
 
@@ -414,10 +406,6 @@ def main(argv: list[str] | None = None) -> None:
         help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all)",
     )
     args = parser.parse_args(argv)
-    try:  # never measure compiled hashing that no longer matches its source
-        native.ensure_fresh()
-    except ConfigError as err:
-        raise SystemExit(err.message) from None
     run(json=args.json, runs=args.runs, postgres=args.postgres, only=args.only)
 
 

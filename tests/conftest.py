@@ -3,6 +3,10 @@
 ``CONSENTGATE_TEST_DATABASE_URL`` names a PostgreSQL server where the tests may create and drop
 databases (``.ci/run`` starts one). Without it the PostgreSQL half is skipped; ``.ci/run`` refuses
 to run without it, so CI never skips it.
+
+``CONSENTGATE_EXPECT_ENGINE`` (``compiled`` or ``interpreted``) says which build of the decision
+engine this run must test: ``make test`` runs the suite on the editable source (interpreted) and
+the engine's tests again on the compiled wheel installed in ``.venv-compiled``.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from consentgate import native
+import consentgate
 from consentgate.config import Settings
-from consentgate.errors import ConfigError
+from consentgate.policy.compiled import engine_build
 from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
@@ -115,13 +119,24 @@ def services(settings: Settings, database: Database, clock: FrozenClock) -> Serv
 def pytest_configure(config: pytest.Config) -> None:
     """CI sets CONSENTGATE_REQUIRE_POSTGRES: then running without PostgreSQL is an error, not a skip.
 
-    A compiled engine older than its source would test yesterday's code: that is an error too.
+    Testing another build of the engine than ``CONSENTGATE_EXPECT_ENGINE`` names is an error too:
+    the compiled run must not quietly test the source, nor the source run a stray extension.
     """
     if os.environ.get("CONSENTGATE_REQUIRE_POSTGRES") and PG_URL is None:
         raise pytest.UsageError(
             "CONSENTGATE_REQUIRE_POSTGRES is set but CONSENTGATE_TEST_DATABASE_URL is not"
         )
-    try:
-        native.ensure_fresh()
-    except ConfigError as err:
-        raise pytest.UsageError(err.message) from None
+    expected = os.environ.get("CONSENTGATE_EXPECT_ENGINE")
+    package = Path(consentgate.__file__).resolve().parent
+    if expected is not None and expected != engine_build():
+        raise pytest.UsageError(
+            f"CONSENTGATE_EXPECT_ENGINE={expected}, but the engine imported from {package} "
+            f"runs {engine_build()}"
+        )
+    if expected == "compiled" and package.is_relative_to(config.rootpath / "src"):
+        raise pytest.UsageError(f"the compiled run must test an installed wheel, not {package}")
+
+
+def pytest_report_header() -> str:
+    """Which package, and which build of its engine, this run tests."""
+    return f"consentgate: {Path(consentgate.__file__).resolve().parent} (engine {engine_build()})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -64,6 +65,13 @@ def test_the_checkpoint_is_a_signed_note_over_all_entries(server: LogServer) -> 
     checkpoint = open_checkpoint(response.content, server.signer.verifier)
     assert checkpoint.size == ENTRIES
     assert checkpoint.root == tree.root_of([tree.leaf_hash(d) for d in server.data])
+
+
+def test_the_checkpoint_says_when_it_was_signed(server: LogServer) -> None:
+    """The note has no time in it; Last-Modified carries it, for a browser to show its age."""
+    response = httpx.get(f"{server.url}/checkpoint")
+    signed = parsedate_to_datetime(response.headers["last-modified"])
+    assert signed == server.sequencer.checkpoint().signed_at.replace(microsecond=0)
 
 
 def test_full_tiles_are_immutable_and_partial_ones_are_not(server: LogServer) -> None:

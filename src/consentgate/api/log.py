@@ -21,6 +21,8 @@ through the dependency :func:`log_reader` (the running sequencer's
 from __future__ import annotations
 
 import base64
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -58,10 +60,19 @@ def _b64(data: bytes) -> str:
 
 @router.get("/checkpoint", response_class=Response)
 def checkpoint(reader: Reader) -> Response:
-    """The latest signed checkpoint, a C2SP signed note."""
-    note = reader.checkpoint().note
+    """The latest signed checkpoint, a C2SP signed note.
+
+    ``Last-Modified`` (RFC 9110 §8.8.2) says when it was signed, which the note itself does not:
+    a browser verifying entries tells the person how old the checkpoint it checked against is.
+    """
+    signed = reader.checkpoint()
     return Response(
-        note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
+        signed.note,
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "Cache-Control": "no-cache",
+            "Last-Modified": format_datetime(signed.signed_at.astimezone(UTC), usegmt=True),
+        },
     )
 
 

@@ -16,10 +16,9 @@ def serve(
     database: DatabaseOption = None,
 ) -> None:
     """Migrate the database, then serve the API, the pages and the log."""
-    from consentgate import native
     from consentgate.api.app import create_app
+    from consentgate.policy.compiled import engine_build
 
-    native.ensure_fresh()  # never serve a compiled engine that no longer matches its source
     settings = settings_from(database, host=host, port=port)
     app = create_app(settings)
     base = f"http://{settings.host}:{settings.port}"
@@ -27,5 +26,5 @@ def serve(
     console.print(f"  home:            {base}/")
     console.print(f"  API docs:        {base}/docs")
     console.print(f"  log checkpoint:  {base}/log/checkpoint")
-    console.print(f"  decision engine: {native.status()}")
+    console.print(f"  decision engine: {engine_build()}")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -18,7 +18,6 @@ import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice, repeat
-from typing import Final
 
 from consentgate.errors import IntegrityError
 
@@ -44,7 +43,7 @@ _NODE_PREFIX = hashlib.sha256(b"\x01")
 _BULK_CHUNK = 4096  # hash contexts alive at once in the bulk functions
 
 
-def _leaf_hashes_hashlib(entries: Iterable[bytes]) -> list[bytes]:
+def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
     """:func:`leaf_hash` of many entries, without a Python-level step per entry."""
     out: list[bytes] = []
     items = iter(entries)
@@ -55,7 +54,7 @@ def _leaf_hashes_hashlib(entries: Iterable[bytes]) -> list[bytes]:
     return out
 
 
-def _parent_hashes_hashlib(children: Sequence[bytes]) -> list[bytes]:
+def parent_hashes(children: Sequence[bytes]) -> list[bytes]:
     """:func:`node_hash` of each pair ``children[2i], children[2i+1]``; an odd last one is left
     out. One tree level from the level below it, without a Python-level step per node."""
     if set(map(len, children)) - {HASH_SIZE}:
@@ -70,46 +69,14 @@ def _parent_hashes_hashlib(children: Sequence[bytes]) -> list[bytes]:
     return out
 
 
-BulkHash = Callable[[Sequence[bytes]], list[bytes]]
-
-
-def _load_c() -> tuple[BulkHash, BulkHash] | None:
-    """The same two functions in C over OpenSSL's SHA-256, when built (``make native``)."""
-    try:
-        from consentgate.ledger import _hashes
-    except ImportError:  # not built: hashlib, byte for byte the same hashes
-        return None
-    return _hashes.leaf_hashes, _hashes.parent_hashes
-
-
-_C: Final = _load_c()
-#: Which implementation the bulk functions use: ``"c"`` (``ledger/_hashes.c``) or ``"hashlib"``.
-BULK_HASHING: Final = "hashlib" if _C is None else "c"
-
-
 def leaf_hash(data: bytes) -> bytes:
     """RFC 9162 §2.1.1: ``MTH({d}) = SHA-256(0x00 || d)``."""
     return hashlib.sha256(b"\x00" + data).digest()
 
 
-def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
-    """:func:`leaf_hash` of many entries, without a Python-level step per entry."""
-    if _C is not None:
-        return _C[0](entries if isinstance(entries, list | tuple) else list(entries))
-    return _leaf_hashes_hashlib(entries)
-
-
 def node_hash(left: bytes, right: bytes) -> bytes:
     """RFC 9162 §2.1.1: ``SHA-256(0x01 || MTH(left) || MTH(right))``."""
     return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def parent_hashes(children: Sequence[bytes]) -> list[bytes]:
-    """:func:`node_hash` of each pair ``children[2i], children[2i+1]``; an odd last one is left
-    out. One tree level from the level below it, without a Python-level step per node."""
-    if _C is not None:
-        return _C[1](children)
-    return _parent_hashes_hashlib(children)
 
 
 def _split(n: int) -> int:

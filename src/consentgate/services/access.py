@@ -241,6 +241,8 @@ class AccessService:
                     purpose,
                     decision,
                     now,
+                    reasons,
+                    returned,
                 )
                 for person, role in subjects
             )

@@ -30,6 +30,7 @@ from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
+from consentgate.services.privacy import PrivacyCenter
 from consentgate.services.signin import LoginThrottle, SessionService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
@@ -98,6 +99,7 @@ class Services:
         self.people = PeopleService(db, clock, self.listeners)
         self.grants = GrantService(db, clock, self.listeners, settings.grant_days)
         self.clients = ClientService(db, clock, self.listeners)
+        self.privacy = PrivacyCenter(db, clock)
         self.imports = ImportService(db, clock, self.listeners)
         self.tokens = TokenService(
             db,

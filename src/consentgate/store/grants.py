@@ -149,6 +149,16 @@ def obligations_of_grant(conn: Connection, grant_id: str) -> list[DeletionObliga
     return [rows.obligation(r) for r in conn.execute(query).mappings()]
 
 
+def obligations_of_person(conn: Connection, person_id: str) -> list[DeletionObligation]:
+    """Every deletion a partner owes ``person_id``, soonest due first."""
+    query = (
+        select(deletion_obligations)
+        .where(deletion_obligations.c.person_id == person_id)
+        .order_by(deletion_obligations.c.due_at, deletion_obligations.c.id)
+    )
+    return [rows.obligation(r) for r in conn.execute(query).mappings()]
+
+
 def obligations_of_partner(
     conn: Connection, partner_id: str, *, open_only: bool = False
 ) -> list[DeletionObligation]:

@@ -12,8 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Column, Connection, Index, String, Table, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
 
 from consentgate.store.tables import ID, metadata
 from consentgate.store.types import UTCDateTime
@@ -30,6 +44,9 @@ access_subjects = Table(
     Column("purpose", ID, nullable=False),
     Column("decision", String(8), nullable=False),
     Column("at", UTCDateTime, nullable=False),
+    # Copied from the access entry (migration 0007); null on rows written before it.
+    Column("reasons", Text),
+    Column("records_returned", Integer),
     Index("ix_access_subjects_person_index", "person_id", "log_index"),
 )
 
@@ -47,6 +64,29 @@ class AccessRow:
     purpose: str
     decision: str
     at: datetime
+    #: The entry's reason codes and how many records it let out; ``None`` when not recorded
+    #: (accesses logged before these were kept beside the entry).
+    reasons: tuple[str, ...] | None = None
+    records_returned: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFilter:
+    """Which of a person's accesses to list: ``None`` matches anything."""
+
+    partner_id: str | None = None
+    category: str | None = None
+    decision: str | None = None
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerUse:
+    """How one partner used its access to a person's own data."""
+
+    partner_id: str
+    last_at: datetime
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +96,20 @@ class Subjects:
     rows: tuple[AccessRow, ...]  # their ``log_index`` is a placeholder until the append
 
 
+def _values(row: AccessRow) -> dict[str, object]:
+    values = asdict(row)
+    values["reasons"] = None if row.reasons is None else " ".join(row.reasons)
+    return values
+
+
+def _row(found: object) -> AccessRow:
+    values = dict(found)  # type: ignore[call-overload]
+    reasons = values.pop("reasons")
+    return AccessRow(**values, reasons=None if reasons is None else tuple(reasons.split()))
+
+
 def record_access(conn: Connection, rows: Iterable[AccessRow]) -> None:
-    values = [asdict(r) for r in rows]
+    values = [_values(r) for r in rows]
     if values:
         conn.execute(insert(access_subjects), values)
 
@@ -82,4 +134,70 @@ def history_of(
     if before is not None:
         query = query.where(access_subjects.c.log_index < before)
     query = query.order_by(access_subjects.c.log_index.desc()).limit(limit)
-    return [AccessRow(**dict(r)) for r in conn.execute(query).mappings()]
+    return [_row(r) for r in conn.execute(query).mappings()]
+
+
+_Q = TypeVar("_Q", bound=Select[Any])
+
+
+def _filtered(query: _Q, person_id: str, where: HistoryFilter) -> _Q:
+    c = access_subjects.c
+    query = query.where(c.person_id == person_id)
+    if where.partner_id is not None:
+        query = query.where(c.partner_id == where.partner_id)
+    if where.category is not None:
+        query = query.where(c.category == where.category)
+    if where.decision is not None:
+        query = query.where(c.decision == where.decision)
+    if where.since is not None:
+        query = query.where(c.at >= where.since)
+    return query
+
+
+def history_page(
+    conn: Connection, person_id: str, where: HistoryFilter, *, offset: int, limit: int
+) -> tuple[list[AccessRow], int]:
+    """One page of ``person_id``'s accesses matching ``where``, newest first, and how many match."""
+    total: int = conn.execute(
+        _filtered(select(func.count()).select_from(access_subjects), person_id, where)
+    ).scalar_one()
+    query = _filtered(select(access_subjects), person_id, where)
+    query = query.order_by(access_subjects.c.log_index.desc()).offset(offset).limit(limit)
+    return [_row(r) for r in conn.execute(query).mappings()], total
+
+
+def history_times(
+    conn: Connection, person_id: str, since: datetime, *, limit: int
+) -> list[tuple[str, str, str, datetime]]:
+    """(partner, category, decision, time) of ``person_id``'s accesses since ``since``, newest
+    first, at most ``limit``: what a timeline is drawn from."""
+    c = access_subjects.c
+    query = (
+        select(c.partner_id, c.category, c.decision, c.at)
+        .where(c.person_id == person_id, c.at >= since)
+        .order_by(c.log_index.desc())
+        .limit(limit)
+    )
+    return [(p, cat, d, at) for p, cat, d, at in conn.execute(query)]
+
+
+def partners_in_history(conn: Connection, person_id: str) -> list[str]:
+    """Every partner that appears in ``person_id``'s history (for the filter's choices)."""
+    c = access_subjects.c
+    query = select(c.partner_id).where(c.person_id == person_id).distinct()
+    return sorted(p for (p,) in conn.execute(query))
+
+
+def partner_use(conn: Connection, person_id: str, since: datetime) -> list[PartnerUse]:
+    """Per partner, the last access to ``person_id``'s own data and how many since ``since``."""
+    c = access_subjects.c
+    own = (c.person_id == person_id) & (c.role == "subject")
+    last: dict[str, datetime] = dict(
+        conn.execute(select(c.partner_id, func.max(c.at)).where(own).group_by(c.partner_id)).all()
+    )
+    recent: dict[str, int] = dict(
+        conn.execute(
+            select(c.partner_id, func.count()).where(own, c.at >= since).group_by(c.partner_id)
+        ).all()
+    )
+    return [PartnerUse(p, at, int(recent.get(p, 0))) for p, at in sorted(last.items())]

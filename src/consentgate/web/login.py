@@ -94,7 +94,8 @@ def login_page(
     fresh = session is None
     if session is None:
         session = new_session(services.clock())
-    response = _page(request, session.csrf, safe_next(next))
+    # Signing in on its own (no page asked for it) lands on the privacy center.
+    response = _page(request, session.csrf, safe_next(next) if next else "/me")
     if fresh:
         cookies.set(response, session)
     return response

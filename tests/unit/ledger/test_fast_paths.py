@@ -58,14 +58,11 @@ def _leaves(count: int) -> list[bytes]:
 entries = st.lists(st.binary(max_size=600), max_size=40)
 
 
-# ``tree.leaf_hashes`` and ``tree.parent_hashes`` are the C versions after ``make native`` (see
-# tests/unit/test_native.py) and the hashlib ones otherwise; both are held to the definitions.
 @given(entries)
 def test_bulk_leaf_hashes_equal_one_at_a_time(data: list[bytes]) -> None:
     assert tree.leaf_hashes(data) == [_leaf(d) for d in data]
     assert tree.leaf_hashes(iter(data)) == [tree.leaf_hash(d) for d in data]
     assert tree.leaf_hashes(tuple(bytearray(d) for d in data)) == [_leaf(d) for d in data]
-    assert tree._leaf_hashes_hashlib(data) == [_leaf(d) for d in data]
 
 
 @given(st.lists(st.binary(min_size=32, max_size=32), max_size=40))
@@ -73,7 +70,6 @@ def test_bulk_parent_hashes_equal_one_at_a_time(children: list[bytes]) -> None:
     want = [_node(children[i], children[i + 1]) for i in range(0, len(children) - 1, 2)]
     assert tree.parent_hashes(children) == want
     assert tree.parent_hashes([memoryview(c) for c in children]) == want
-    assert tree._parent_hashes_hashlib(children) == want
     assert [
         tree.node_hash(a, b) for a, b in zip(children[::2], children[1::2], strict=False)
     ] == want
@@ -84,8 +80,6 @@ def test_bulk_functions_refuse_what_is_not_bytes() -> None:
         tree.leaf_hashes(["text, not bytes"])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="32-byte"):
         tree.parent_hashes([b"short", b"x" * 32])
-    with pytest.raises(ValueError, match="32-byte"):
-        tree._parent_hashes_hashlib([b"short", b"x" * 32])
 
 
 def test_bulk_hashing_spans_more_than_one_chunk() -> None:

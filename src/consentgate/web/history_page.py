@@ -1,0 +1,298 @@
+"""The person's access history page (``/me/history``) and its exports.
+
+Every access to the person's data, allowed or denied, their own and through a friend's grant,
+newest first: a timeline per partner and category over the last 7 and 30 days (drawn on the
+server: a table with an inline SVG bar per day, no script), filters in a GET form, pages, and the
+same rows as CSV (``/me/history.csv``) and JSON (``/me/history.json``) with the same filters.
+
+Each row carries the fields of its log entry as ``data-*`` attributes (``data-time`` is the
+entry's own RFC 3339 string), so a script can check the row against the log; the contract is in
+``templates/me/history.html``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from consentgate.domain import Category
+from consentgate.errors import InvalidInput
+from consentgate.ledger.entries import format_time
+from consentgate.services.privacy import AccessRow, HistoryFilter
+from consentgate.services.wiring import Services
+from consentgate.web.people import NO_STORE, render, signed_in, to_login
+from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+#: The most rows one export holds (newest first); narrow the filters for older ones.
+EXPORT_LIMIT = 10_000
+PERIODS = {"7": 7, "30": 30, "365": 365, "all": None}
+_MAX_PAGE = 100_000
+_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The history's filters as the form sends them (empty string: any)."""
+
+    partner: str = ""
+    category: str = ""
+    decision: str = ""
+    period: str = "all"
+
+    def where(self, services: Services) -> HistoryFilter:
+        days = PERIODS[self.period]
+        return HistoryFilter(
+            partner_id=self.partner or None,
+            category=self.category or None,
+            decision=self.decision or None,
+            since=services.clock() - timedelta(days=days) if days is not None else None,
+        )
+
+    def query(self) -> str:
+        """The filters as a query string (for page links and export links)."""
+        pairs = [
+            f"{k}={v}"
+            for k, v in (
+                ("partner", self.partner),
+                ("category", self.category),
+                ("decision", self.decision),
+                ("period", self.period),
+            )
+            if v
+        ]
+        return "&".join(pairs)
+
+
+def parse_filters(
+    partner: str | None, category: str | None, decision: str | None, period: str | None
+) -> Filters:
+    """Check the filters; anything unknown is refused (400), never guessed."""
+    partner, category = (partner or "").strip(), (category or "").strip()
+    decision, period = (decision or "").strip(), (period or "all").strip()
+    if len(partner) > 64 or not all(c.isalnum() or c in "-_." for c in partner):
+        raise InvalidInput("partner must be a partner id")
+    if category and category not in {c.value for c in Category}:
+        raise InvalidInput(f"unknown category {category[:32]!r}")
+    if decision not in ("", "allow", "deny"):
+        raise InvalidInput("decision must be allow or deny")
+    if period not in PERIODS:
+        raise InvalidInput("period must be 7, 30, 365 or all")
+    return Filters(partner, category, decision, period)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """One partner and category: accesses per day over the last 30 days, oldest day first."""
+
+    partner_id: str
+    category: str
+    allowed: tuple[int, ...]
+    denied: tuple[int, ...]
+
+    @property
+    def last7(self) -> int:
+        return sum(self.allowed[-7:]) + sum(self.denied[-7:])
+
+    @property
+    def last30(self) -> int:
+        return sum(self.allowed) + sum(self.denied)
+
+
+def timeline(services: Services, person_id: str) -> tuple[list[TimelineRow], int]:
+    """The timeline rows (busiest first) and the busiest day's count (the bars' scale)."""
+    now = services.clock()
+    counts: Counter[tuple[str, str, str, int]] = Counter()
+    for partner_id, category, decision, at in services.privacy.recent_accesses(person_id, _DAYS):
+        day = (now - at).days
+        if 0 <= day < _DAYS:
+            counts[(partner_id, category, decision, _DAYS - 1 - day)] += 1
+    keys = sorted({(p, c) for p, c, _, _ in counts})
+    rows = [
+        TimelineRow(
+            p,
+            c,
+            tuple(counts[(p, c, "allow", d)] for d in range(_DAYS)),
+            tuple(counts[(p, c, "deny", d)] for d in range(_DAYS)),
+        )
+        for p, c in keys
+    ]
+    rows.sort(key=lambda t: (-t.last30, t.partner_id, t.category))
+    top = max((a + d for t in rows for a, d in zip(t.allowed, t.denied, strict=True)), default=0)
+    return rows, top
+
+
+def _export_row(row: AccessRow, names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "log_index": row.log_index,
+        "time": format_time(row.at),
+        "partner": row.partner_id,
+        "partner_name": names.get(row.partner_id, row.partner_id),
+        "category": row.category,
+        "action": row.action,
+        "purpose": row.purpose,
+        "decision": row.decision,
+        "role": row.role,
+        "records_returned": row.records_returned,
+        "reasons": list(row.reasons) if row.reasons is not None else None,
+    }
+
+
+@router.get("/me/history")
+def history_page(
+    request: Request,
+    services: ServicesDep,
+    cookies: CookiesDep,
+    running: RunningDep,
+    partner: str | None = None,
+    category: str | None = None,
+    decision: str | None = None,
+    period: str | None = None,
+    page: int = 1,
+) -> Response:
+    """The access history, its timeline, filters and pages."""
+    session = signed_in(request, services, cookies)
+    if session is None or session.person_id is None:
+        return to_login(request)
+    filters = parse_filters(partner, category, decision, period)
+    if not 1 <= page <= _MAX_PAGE:
+        raise InvalidInput(f"page must be between 1 and {_MAX_PAGE}")
+    rows, total = services.privacy.history(
+        session.person_id,
+        filters.where(services),
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
+    lines, top = timeline(services, session.person_id)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(
+        request,
+        "me/history.html",
+        session,
+        services,
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "filters": filters,
+            "timeline": lines,
+            "top": top,
+            "days": _DAYS,
+            "names": services.privacy.partner_names(),
+            "purposes": services.privacy.purposes(),
+            "partners_seen": services.privacy.partners_seen(session.person_id),
+            "categories": [c.value for c in Category],
+            "person_ref": running.person_ref(session.person_id),
+            "entry_time": format_time,
+        },
+    )
+
+
+def _export(
+    request: Request,
+    services: Services,
+    cookies: Any,
+    args: tuple[str | None, str | None, str | None, str | None],
+) -> tuple[list[dict[str, Any]], int, Filters] | Response:
+    session = signed_in(request, services, cookies)
+    if session is None or session.person_id is None:
+        return to_login(request)
+    filters = parse_filters(*args)
+    rows, total = services.privacy.history(
+        session.person_id, filters.where(services), offset=0, limit=EXPORT_LIMIT
+    )
+    names = services.privacy.partner_names()
+    return [_export_row(r, names) for r in rows], total, filters
+
+
+@router.get("/me/history.json")
+def history_json(
+    request: Request,
+    services: ServicesDep,
+    cookies: CookiesDep,
+    running: RunningDep,
+    partner: str | None = None,
+    category: str | None = None,
+    decision: str | None = None,
+    period: str | None = None,
+) -> Response:
+    """The filtered history as JSON (at most :data:`EXPORT_LIMIT` rows, newest first)."""
+    found = _export(request, services, cookies, (partner, category, decision, period))
+    if isinstance(found, Response):
+        return found
+    rows, total, filters = found
+    session = signed_in(request, services, cookies)
+    assert session is not None
+    assert session.person_id is not None
+    body = {
+        "person_reference": running.person_ref(session.person_id),
+        "filters": {
+            "partner": filters.partner or None,
+            "category": filters.category or None,
+            "decision": filters.decision or None,
+            "period": filters.period,
+        },
+        "total": total,
+        "accesses": rows,
+    }
+    headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="history.json"'}
+    return JSONResponse(body, headers=headers)
+
+
+_CSV_FIELDS = (
+    "log_index",
+    "time",
+    "partner",
+    "partner_name",
+    "category",
+    "action",
+    "purpose",
+    "decision",
+    "role",
+    "records_returned",
+    "reasons",
+)
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = " ".join(value)
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/me/history.csv")
+def history_csv(
+    request: Request,
+    services: ServicesDep,
+    cookies: CookiesDep,
+    partner: str | None = None,
+    category: str | None = None,
+    decision: str | None = None,
+    period: str | None = None,
+) -> Response:
+    """The filtered history as CSV (RFC 4180, a header line first)."""
+    found = _export(request, services, cookies, (partner, category, decision, period))
+    if isinstance(found, Response):
+        return found
+    rows, _, _ = found
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_CSV_FIELDS)
+    for row in rows:
+        writer.writerow([_cell(row[f]) for f in _CSV_FIELDS])
+    headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="history.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

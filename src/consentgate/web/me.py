@@ -1,0 +1,134 @@
+"""The privacy center's partners pages: who has access (``/me``), revoking it in two clicks,
+the deletions partners owe (``/me/deletions``) and how to check the log (``/me/verify``).
+
+Revoking: the "Revoke" button posts (CSRF-checked) and lands on a confirmation page
+(``GET /me/grants/{id}/revoke``); its "Yes, revoke" posts again with ``confirm=yes``, the grant is
+revoked, and the person is back on ``/me`` with a done message. The grant service's revocation
+reaches the decision index before the answer, so the partner's next request is refused.
+A grant id that is not the signed-in person's answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from consentgate.errors import Conflict, NotFound
+from consentgate.oauth.requests import capture
+from consentgate.web.people import csrf_refused, not_found, render, signed_in, to_login
+from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
+
+router = APIRouter(include_in_schema=False)
+_MAX_ID = 64
+
+
+@router.get("/me")
+def partners_page(
+    request: Request, services: ServicesDep, cookies: CookiesDep, revoked: str | None = None
+) -> Response:
+    """The partners the person allowed, what each may do, and the ones that ended."""
+    session = signed_in(request, services, cookies)
+    if session is None or session.person_id is None:
+        return to_login(request)
+    views = services.privacy.grants(session.person_id)
+    done = next((v for v in views if revoked and v.grant.id == revoked), None)
+    return render(
+        request,
+        "me/partners.html",
+        session,
+        services,
+        {
+            "person": services.people.get_person(session.person_id),
+            "active": [v for v in views if v.active],
+            "ended": [v for v in views if not v.active],
+            "purposes": services.privacy.purposes(),
+            "done": done,
+        },
+    )
+
+
+@router.get("/me/grants/{grant_id}/revoke")
+def confirm_page(
+    grant_id: str, request: Request, services: ServicesDep, cookies: CookiesDep
+) -> Response:
+    """Are you sure? What the partner will lose, and one button."""
+    session = signed_in(request, services, cookies)
+    if session is None or session.person_id is None:
+        return to_login(request)
+    try:
+        view = services.privacy.grant(session.person_id, grant_id[:_MAX_ID])
+    except NotFound:
+        return not_found(request, session, services)
+    if not view.active:
+        return RedirectResponse("/me", status_code=303)
+    return render(
+        request,
+        "me/revoke.html",
+        session,
+        services,
+        {"view": view, "purposes": services.privacy.purposes()},
+    )
+
+
+@router.post("/me/grants/{grant_id}/revoke")
+async def revoke(
+    grant_id: str, request: Request, services: ServicesDep, cookies: CookiesDep
+) -> Response:
+    """The "Revoke" button (to the confirmation) and "Yes, revoke" (``confirm=yes``)."""
+    captured = await capture(request)
+    session = await run_in_threadpool(signed_in, request, services, cookies)
+    if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
+        return csrf_refused()
+    person_id = session.person_id
+    assert person_id is not None
+    grant_id = grant_id[:_MAX_ID]
+    try:
+        await run_in_threadpool(services.privacy.grant, person_id, grant_id)
+    except NotFound:
+        return not_found(request, session, services)
+    here = f"/me/grants/{quote(grant_id, safe='')}/revoke"
+    if captured.form_value("confirm") != "yes":
+        return RedirectResponse(here, status_code=303)
+    with contextlib.suppress(Conflict):  # revoked meanwhile (another tab): as the person asked
+        await run_in_threadpool(services.grants.revoke_grant, grant_id, by_person=person_id)
+    return RedirectResponse(f"/me?revoked={quote(grant_id, safe='')}", status_code=303)
+
+
+@router.get("/me/deletions")
+def deletions_page(request: Request, services: ServicesDep, cookies: CookiesDep) -> Response:
+    """For each ended grant: has the partner confirmed deleting the data, and by when it must."""
+    session = signed_in(request, services, cookies)
+    if session is None or session.person_id is None:
+        return to_login(request)
+    return render(
+        request,
+        "me/deletions.html",
+        session,
+        services,
+        {"deletions": services.privacy.deletions(session.person_id)},
+    )
+
+
+@router.get("/me/verify")
+def verify_page(
+    request: Request, services: ServicesDep, cookies: CookiesDep, running: RunningDep
+) -> Response:
+    """How to check, without this site's help, that an access is in the public log."""
+    session = signed_in(request, services, cookies)
+    if session is None or session.person_id is None:
+        return to_login(request)
+    return render(
+        request,
+        "me/verify.html",
+        session,
+        services,
+        {
+            "origin": services.settings.origin,
+            "person_ref": running.person_ref(session.person_id),
+            "base": str(request.base_url).rstrip("/"),
+        },
+    )

@@ -1,0 +1,82 @@
+"""What every page of the privacy center shares: who is signed in, the CSRF check of its forms,
+the page frame (headers, the template's common context) and the not-found page.
+
+A page for a signed-out visitor redirects to ``/login?next=<this page>``. Every form carries the
+session's CSRF token (``web/session.py``); a form posted without it, or with another one, is
+refused with a 403 problem before anything is read from it, so it changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from consentgate.problems import problem_response
+from consentgate.services.wiring import Services
+from consentgate.web import words
+from consentgate.web.pages import templates
+from consentgate.web.session import PersonSession, SessionCookies, current_session
+
+#: Pages about one person are never cached (a shared computer, a back button after sign-out).
+NO_STORE = {"Cache-Control": "no-store"}
+
+templates.env.filters["reason"] = words.reason
+templates.env.filters["category"] = words.category
+templates.env.filters["exact_time"] = words.exact_time
+templates.env.filters["iso_time"] = words.iso_time
+
+
+def signed_in(
+    request: Request, services: Services, cookies: SessionCookies
+) -> PersonSession | None:
+    """The browser's session if someone is signed in in it and the server still keeps that
+    session (not signed out here or everywhere), else None. Reads the database: async routes
+    call it in a worker thread."""
+    session = current_session(request, cookies, services.sessions)
+    if session is None or session.person_id is None:
+        return None
+    return session
+
+
+def to_login(request: Request) -> Response:
+    """Send a signed-out visitor to sign in, and back here afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?next=" + quote(here, safe=""), status_code=303)
+
+
+def csrf_refused() -> Response:
+    return problem_response(
+        403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
+    )
+
+
+def render(
+    request: Request,
+    template: str,
+    session: PersonSession,
+    services: Services,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+) -> Response:
+    """A privacy-center page: the common context (CSRF token, the time, the word helpers)."""
+    now = services.clock()
+    common: dict[str, Any] = {
+        "csrf_token": session.csrf,
+        "now": now,
+        "ago": lambda moment: words.relative_time(moment, now),
+        "words": words,
+        "section": template.removeprefix("me/").removesuffix(".html"),
+    }
+    return templates.TemplateResponse(
+        request, template, {**common, **context}, status_code=status, headers=NO_STORE
+    )
+
+
+def not_found(request: Request, session: PersonSession, services: Services) -> Response:
+    """The same page for an id that does not exist and one that is someone else's."""
+    return render(request, "me/not_found.html", session, services, {}, status=404)
