@@ -249,6 +249,10 @@ def test_a_person_sees_accesses_to_their_data_and_only_theirs(data: World) -> No
     assert alice_history["person_reference"] != history["person_reference"]
     assert all(a["role"] == "filtered" or a["log_index"] != index for a in history["accesses"])
     assert {a["log_index"] for a in alice_history["accesses"]} >= {index}
+    # each access carries its entry's reason codes and how many records it let out
+    alices = next(a for a in alice_history["accesses"] if a["log_index"] == index)
+    assert alices["records_returned"] == len(listing.json()["records"])
+    assert "third_party.filtered" in alices["reasons"]
     # there is no way to name another person: the only subject is the session's
     other = bob.get("/v1/me/history?person_id=p-alice").json()
     assert {a["log_index"] for a in other["accesses"]} == set(mine)
