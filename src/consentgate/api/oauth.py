@@ -156,7 +156,9 @@ def metadata(state: State) -> ServerMetadata:
     )
 
 
-_OAUTH_ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthErrorBody"}}}
+_OAUTH_ERROR_JSON = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/OAuthErrorBody"}}
+}
 _PROBLEM_JSON = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _REDIRECT = {"description": "Back to the client's redirect URI with a code or an RFC 6749 error"}
 #: The authorization endpoint answers pages, redirects, and OAuth errors as JSON when the client or
