@@ -14,7 +14,7 @@ from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
 from consentgate.web import assets, history_page, login, me, pages, settings_page
-from consentgate.web.headers import SecurityHeaders
+from consentgate.web.headers import SecuredApp
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
 from consentgate.web.state import install as install_state
@@ -52,7 +52,8 @@ def create_app(
         finally:
             state.lifecycle.stop()
 
-    app = FastAPI(
+    # SecuredApp: the security headers (web/headers.py) wrap every response, 500s included.
+    app = SecuredApp(
         title="consentgate",
         version=__version__,
         summary="Partner access to personal data, only with consent, always logged.",
@@ -83,6 +84,4 @@ def create_app(
     app.include_router(history_page.router)
     app.include_router(settings_page.router)
     app.include_router(assets.router)
-    # Added last, so it is the outermost middleware: every response gets the security headers.
-    app.add_middleware(SecurityHeaders)
     return app

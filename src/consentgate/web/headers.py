@@ -11,6 +11,9 @@
   used only with its declared type) and ``Referrer-Policy: no-referrer``, so codes and state in
   a consent URL never leak in a ``Referer``.
 
+:class:`SecuredApp` puts the middleware around the whole stack, outside Starlette's
+``ServerErrorMiddleware`` and any middleware added later, so even an unexpected 500 carries them.
+
 A route that needs a wider policy (the consent form posts to the partner's redirect URI) sets its
 own ``Content-Security-Policy`` from :func:`page_policy`; the middleware keeps it.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -68,3 +72,12 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class SecuredApp(FastAPI):
+    """FastAPI whose every response, error pages of the outermost layer included, goes through
+    :class:`SecurityHeaders` (``app.add_middleware`` would place it inside
+    ``ServerErrorMiddleware``, whose 500 answers would then go out without the headers)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())

@@ -4,9 +4,14 @@ carries ``nosniff`` and a referrer policy; pages need no inline script or style.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import requests
+
+from consentgate.api.app import create_app
+from consentgate.config import Settings
+from consentgate.testing import serving
 
 from .flow import Browser, World, consent_page, partner, start
 
@@ -77,3 +82,22 @@ def test_assets_are_a_fixed_list_not_a_directory(world: World) -> None:
     css = requests.get(world.url("/static/swagger-ui/swagger-ui.css"), timeout=10)
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
+
+
+def test_even_an_unexpected_server_error_carries_the_headers(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'cg.db'}",
+        data_dir=tmp_path / "data",
+        log_origin="e2e.example/log",
+    )
+    app = create_app(settings)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken, include_in_schema=False)
+    with serving(app) as base:
+        response = requests.get(base + "/broken", timeout=10)
+    assert response.status_code == 500
+    _assert_every_response(response)
+    assert _policy(response)["default-src"] == "default-src 'none'"
