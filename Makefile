@@ -21,7 +21,7 @@ SOURCES := $(shell find src -name '*.py' -not -path '*/__pycache__/*')
 # through the decision service on SQLite (a compiled module checks its argument types at run time).
 COMPILED_TESTS := tests/unit/policy tests/integration/decision_index tests/integration/access
 
-.PHONY: run test lint typecheck pytest pytest-compiled wheel bench clean
+.PHONY: run test lint typecheck pytest pytest-compiled wheel audit bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ pytest: $(STAMP)
 # installed wheel; tests/conftest.py refuses the run if it is not, or if its engine is not compiled.
 pytest-compiled: $(COMPILED_STAMP)
 	CONSENTGATE_EXPECT_ENGINE=compiled $(COMPILED_BIN)/pytest -q $(COMPILED_TESTS)
+
+# Every installed dependency against PyPI's vulnerability data; --strict fails when one cannot be
+# checked, so an unreachable index is a failure, not a pass.
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 # The benchmark scripts run from bench/ with the compiled wheel's interpreter.
 bench: $(COMPILED_STAMP)

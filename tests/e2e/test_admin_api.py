@@ -257,6 +257,13 @@ REFUSALS = [
     pytest.param("POST", "/admin/partners", b"{" + b" " * 70_000 + b"}", {}, 413, id="oversized-body"),
     pytest.param("POST", "/admin/import", b'{"type": "person", "id": "p-z", "handle": "zed", "display_name": "Z"}\n{"type": "nope"}\n', {}, 400, id="import-bad-line"),
     pytest.param("POST", "/admin/import", b"\xff\xfe", {}, 400, id="import-not-utf8"),
+    pytest.param("POST", "/admin/partners/maps/suspend", b'{"reason": ' + b"[" * 500 + b"]" * 500 + b"}", {}, 422, id="nested-500-deep"),
+    pytest.param("POST", "/admin/partners", b'{"id": "x", "name": "y", "kind": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}", {}, 422, id="nested-1000-deep"),
+    pytest.param("POST", "/admin/import", b'{"type": "person", "id": "p-n", "handle": "nnn", "display_name": ' + b"[" * 600 + b"]" * 600 + b"}", {"Content-Type": "application/jsonl"}, 400, id="import-line-600-deep"),
+    pytest.param("POST", "/admin/import", b'{"type": "person", "id": "p-n", "handle": "nnn", "display_name": ' + b"[" * 600 + b"]" * 600 + b"}", {}, 422, id="import-as-json-600-deep"),
+    pytest.param("POST", "/admin/partners/maps/agreements", terms(capabilities=[{"category": "messages", "action": "read", "purpose": "music.share", "fields": ["id"], "quota": {"max_requests": 2**70, "window_seconds": 60}}]), {}, 422, id="quota-2-to-the-70"),
+    pytest.param("POST", "/admin/partners/maps/agreements", terms(capabilities=[{"category": "messages", "action": "read", "purpose": "music.share", "fields": ["id"], "quota": {"max_requests": 10, "window_seconds": 2**31}}]), {}, 422, id="quota-window-over-int32"),
+    pytest.param("POST", "/admin/partners/maps/agreements", terms(retention_days=2**63), {}, 422, id="retention-over-bigint"),
     pytest.param("POST", "/admin/import", b'{"type": "person", "id": "p-y", "handle": "yan", "display_name": "Y"}', {"Authorization": ""}, 401, id="import-no-token"),
 ]
 # fmt: on
@@ -277,7 +284,7 @@ def test_bad_admin_requests_are_refused_with_a_problem_and_write_nothing(
     client = admin.anonymous if headers.get("Authorization") == "" else admin.http
     sent = {k: v for k, v in headers.items() if v}
     if isinstance(body, bytes):
-        sent["Content-Type"] = "application/json"
+        sent.setdefault("Content-Type", "application/json")
         response = client.request(method, path, content=body, headers=sent)
     else:
         response = client.request(method, path, json=body, headers=sent)

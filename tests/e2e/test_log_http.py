@@ -123,25 +123,32 @@ def test_proofs_verify_against_signed_checkpoints(server: LogServer) -> None:
 @pytest.mark.parametrize(
     ("path", "status"),
     [
-        ("tile/0/1", 400),
-        ("tile/0/x000/001", 400),
-        ("tile/0/000.p/0", 400),
-        ("tile/0/000.p/256", 400),
-        ("tile/abc/000", 400),
+        # Only the exact C2SP tlog-tiles path grammar names a tile; anything else is not there.
+        ("tile/0/1", 404),
+        ("tile/0/x000/001", 404),
+        ("tile/0/000.p/0", 404),
+        ("tile/0/000.p/256", 404),
+        ("tile/abc/000", 404),
+        ("tile/0/%EF%BC%90%EF%BC%90%EF%BC%90", 404),  # fullwidth ０００
+        ("tile/%D9%A0/%D9%A0%D9%A0%D9%A0", 404),  # Arabic-Indic ٠/٠٠٠
+        ("tile/0/001.p/%EF%BC%95", 404),  # .p/５
         ("tile/0/999", 404),
         ("tile/0/002", 404),
         ("tile/entries/002.p/250", 404),
         ("tile/3/000", 404),
-        ("proof/inclusion?index=abc&size=10", 400),
-        ("proof/inclusion?index=-1&size=10", 400),
-        ("proof/inclusion?index=5", 400),
+        ("tile/0/" + "x999/" * 8 + "999", 404),
+        ("proof/inclusion?index=abc&size=10", 422),
+        ("proof/inclusion?index=-1&size=10", 422),
+        ("proof/inclusion?index=5", 422),
         ("proof/inclusion?index=10&size=10", 400),
-        ("proof/inclusion?index=1&size=99999999999999999999999", 400),
+        ("proof/inclusion?index=1&size=99999999999999999999999", 422),
+        ("proof/inclusion?index=1&size=9223372036854775808", 422),
+        ("proof/inclusion?index=1&size=9223372036854775807", 404),
         ("proof/inclusion?index=1&size=650", 404),
         ("proof/consistency?from=700&to=10", 400),
         ("proof/consistency?from=0&to=700", 400),
         ("proof/consistency?from=1&to=700", 404),
-        ("proof/consistency?from=&to=700", 400),
+        ("proof/consistency?from=&to=700", 422),
         ("nothing-here", 404),
     ],
 )

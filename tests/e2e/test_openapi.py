@@ -55,7 +55,8 @@ def _returns_a_response(route: APIRoute) -> bool:
 
 
 @pytest.fixture(scope="module")
-def app_and_document(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, Any]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, Any, str]]:
+    """The app, its OpenAPI document and its base URL, served on 127.0.0.1."""
     tmp: Path = tmp_path_factory.mktemp("openapi")
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'consentgate.db'}",
@@ -67,7 +68,13 @@ def app_and_document(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     with serving(app) as base:
         response = httpx.get(f"{base}/openapi.json")
         assert response.status_code == 200
-        yield app, response.json()
+        yield app, response.json(), base
+
+
+@pytest.fixture(scope="module")
+def app_and_document(served: tuple[FastAPI, Any, str]) -> tuple[FastAPI, Any]:
+    app, document, _ = served
+    return app, document
 
 
 def test_the_app_has_json_endpoints_to_check(app_and_document: tuple[FastAPI, Any]) -> None:
@@ -98,3 +105,57 @@ def test_documented_errors_are_problem_details(app_and_document: tuple[FastAPI, 
     assert {"401", "404", "409", "413", "422"} <= set(admin)
     assert "application/problem+json" in admin["401"]["content"]
     assert "admin" in document["components"]["securitySchemes"]
+
+
+#: The OAuth endpoints answer in OAuth's own formats (RFC 6749 §5.2 JSON errors, HTML pages).
+OAUTH_PATHS = ("/oauth/", "/.well-known/oauth-authorization-server")
+
+
+def test_every_problem_is_documented_as_problem_json_with_its_schema(
+    app_and_document: tuple[FastAPI, Any],
+) -> None:
+    _, document = app_and_document
+    wrong: list[str] = []
+    for path, operations in document["paths"].items():
+        if path.startswith(OAUTH_PATHS):
+            continue
+        for method, operation in operations.items():
+            for status, response in operation.get("responses", {}).items():
+                if status[0] not in "45":
+                    continue
+                content = response.get("content", {})
+                if content != {"application/problem+json": {"schema": PROBLEM_SCHEMA}}:
+                    wrong.append(f"{method.upper()} {path} {status}: {sorted(content)}")
+    assert wrong == []
+
+
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+
+
+def test_required_parameters_are_declared_required(app_and_document: tuple[FastAPI, Any]) -> None:
+    _, document = app_and_document
+    inclusion = document["paths"]["/log/proof/inclusion"]["get"]["parameters"]
+    consistency = document["paths"]["/log/proof/consistency"]["get"]["parameters"]
+    assert {p["name"]: p["required"] for p in inclusion} == {"index": True, "size": True}
+    assert {p["name"]: p["required"] for p in consistency} == {"from": True, "to": True}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/admin/partners", "GET, POST"),
+        ("DELETE", "/v1/threads/1/messages", "GET, POST"),
+        ("PATCH", "/v1/me/settings", "GET, PUT"),
+        ("PUT", "/log/checkpoint", "GET"),
+    ],
+)
+def test_a_405_names_every_method_the_path_serves(
+    served: tuple[FastAPI, Any, str], method: str, path: str, allow: str
+) -> None:
+    _, document, base = served
+    documented = document["paths"][path.replace("/1/", "/{thread_id}/")]
+    assert sorted(m.upper() for m in documented) == allow.split(", ")
+    response = httpx.request(method, base + path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.headers["content-type"] == "application/problem+json"

@@ -7,8 +7,9 @@ API without one. In development mode an unset token is generated once into
 password. The token is checked before the body is read, so an unauthenticated caller learns nothing
 from validation errors.
 
-Bodies are strict JSON (see :mod:`consentgate.api.admin_models`) of at most 64 KiB; the JSON Lines
-import at ``POST /admin/import`` takes up to 16 MiB. Every error is an RFC 9457 problem body.
+Bodies are strict JSON (see :mod:`consentgate.api.admin_models`) of at most 64 KiB, nested at most
+32 levels; the JSON Lines import at ``POST /admin/import`` takes up to 16 MiB (see
+:mod:`consentgate.api.body_limit`). Every error is an RFC 9457 problem body.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from consentgate.api.admin_models import (
     PurposeOut,
     StatusChangeIn,
 )
+from consentgate.api.body_limit import IMPORT_BODY_LIMIT
 from consentgate.api.limits import JSON_BODY_LIMIT, limited_route
 from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
 from consentgate.config import Settings
@@ -53,8 +55,6 @@ from consentgate.web.state import AdminCredentials, ServicesDep, state_of
 
 log = logging.getLogger("consentgate.api.admin")
 
-#: The largest JSON Lines import one request may carry.
-IMPORT_BODY_LIMIT = 16 * 1024 * 1024
 TOKEN_FILE = "admin-token"  # noqa: S105 - a file name, not a secret
 
 #: Every admin route documents these problems besides the common ones.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from consentgate.domain import (
     Agreement,
@@ -27,8 +27,20 @@ from consentgate.domain import (
 from consentgate.domain.categories import Action, Category
 from consentgate.errors import InvalidInput
 from consentgate.services.clients import ClientRow, IssuedClient
-from consentgate.services.imports import IsoDatetime, has_nul
+from consentgate.services.imports import IsoDatetime
+from consentgate.services.json_input import has_nul
 
+
+def _whole_number(value: object) -> object:
+    """``30.0`` is the integer 30 in JSON (RFC 8259 §6 has one number type; JSON Schema's
+    ``integer`` admits it); any other float, and strings and booleans, stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: An integer field: strict, but a JSON number with a zero fraction counts.
+Whole = BeforeValidator(_whole_number)
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -67,9 +79,15 @@ class PurposeIn(_Request):
     data_use: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+#: Quotas are stored as 32-bit integers (SQLite and PostgreSQL INTEGER); these bounds keep every
+#: accepted value storable, and are far beyond any real agreement.
+MAX_QUOTA_REQUESTS = 1_000_000_000
+MAX_QUOTA_WINDOW_SECONDS = 366 * 24 * 3600
+
+
 class QuotaIn(_Request):
-    max_requests: Annotated[int, Field(ge=1)]
-    window_seconds: Annotated[int, Field(ge=1)]
+    max_requests: Annotated[int, Field(ge=1, le=MAX_QUOTA_REQUESTS), Whole]
+    window_seconds: Annotated[int, Field(ge=1, le=MAX_QUOTA_WINDOW_SECONDS), Whole]
 
 
 class CapabilityIn(_Request):
@@ -107,7 +125,7 @@ class AgreementIn(_Request):
     capabilities: Annotated[list[CapabilityIn], Field(min_length=1, max_length=100)]
     valid_from: IsoDatetime
     valid_until: IsoDatetime
-    retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    retention_days: Annotated[int, Field(ge=0, le=3650), Whole] = 30
 
     def domain_capabilities(self) -> tuple[Capability, ...]:
         return tuple(c.to_domain() for c in self.capabilities)
@@ -131,7 +149,7 @@ class PersonIn(_Request):
     id: Id | None = None
     password: Annotated[str, Field(min_length=8, max_length=200)] | None = None
     city: Annotated[str, Field(max_length=100)] | None = None
-    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    birth_year: Annotated[int, Field(ge=1900, le=2100), Whole] | None = None
 
 
 # --- responses ------------------------------------------------------------------------------------

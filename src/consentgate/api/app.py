@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 
 from consentgate import __version__
 from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
+from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
@@ -65,6 +66,7 @@ def create_app(
     )
     install_state(app, state)
     problems.install(app)
+    app.add_middleware(BodyLimit)
 
     @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])
     def healthz() -> str:

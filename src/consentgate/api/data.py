@@ -7,19 +7,22 @@ reason codes (and is logged too), a used-up quota 429 with ``Retry-After``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from consentgate.api.problems import PROBLEM_RESPONSES, Problem
+from consentgate.api.limits import JSON_BODY_LIMIT, limited_route
+from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from consentgate.domain import Category, TokenContext
 from consentgate.errors import Unauthenticated
 from consentgate.services.access import AccessResult, AccessService
-from consentgate.web.state import RunningDep, ServicesDep
-
-router = APIRouter(prefix="/v1", tags=["data"])
+from consentgate.services.wiring import Services
+from consentgate.web.state import RunningDep, ServicesDep, state_of
 
 #: The largest page a partner may ask for.
 MAX_PAGE = 100
@@ -34,15 +37,28 @@ LIMIT = Annotated[
     int, Query(ge=1, le=MAX_PAGE, description=f"Records per page (at most {MAX_PAGE})")
 ]
 OFFSET = Annotated[int, Query(ge=0, le=10_000_000, description="Records to skip")]
+#: Row ids are 64-bit signed integers in both databases (SQLite INTEGER, PostgreSQL BIGINT).
+MAX_ROW_ID = (1 << 63) - 1
+THREAD_ID = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The thread's id")]
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
-    401: {"model": Problem, "description": "Missing, expired or revoked token"},
+    401: {
+        "model": Problem,
+        "description": "Missing, expired or revoked token",
+        "content": {MEDIA_TYPE: {}},
+    },
     403: {
         "model": Problem,
         "description": "Denied by the decision engine (reason codes in `reasons`); logged",
+        "content": {MEDIA_TYPE: {}},
     },
-    429: {"model": Problem, "description": "The capability's quota is used up; see Retry-After"},
+    413: {"model": Problem, "description": "The body is too large", "content": {MEDIA_TYPE: {}}},
+    429: {
+        "model": Problem,
+        "description": "The capability's quota is used up; see Retry-After",
+        "content": {MEDIA_TYPE: {}},
+    },
 }
 
 
@@ -65,8 +81,7 @@ class NewMessage(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
 
 
-def partner_token(request: Request, services: ServicesDep) -> TokenContext:
-    """The bearer token of the calling partner (RFC 6750), or 401."""
+def _resolve_token(request: Request, services: Services) -> TokenContext:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -75,6 +90,48 @@ def partner_token(request: Request, services: ServicesDep) -> TokenContext:
     if context is None:
         raise Unauthenticated("the access token is invalid, expired or revoked")
     return context
+
+
+_LimitedRoute = limited_route(JSON_BODY_LIMIT)
+
+
+class TokenFirstRoute(_LimitedRoute):  # type: ignore[valid-type, misc]  # made by limited_route
+    """Checks the bearer token before the body is read, then bounds the body's size and nesting.
+
+    FastAPI resolves a route's body before its dependencies, so without this an anonymous caller
+    could make the server read and parse (and validate) a body it will refuse anyway.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def token_first(request: Request) -> Response:
+            services = state_of(request.app).services
+            request.state.partner_token = await run_in_threadpool(_resolve_token, request, services)
+            response: Response = await handler(request)
+            return response
+
+        return token_first
+
+
+def partner_token(request: Request, services: ServicesDep) -> TokenContext:
+    """The bearer token of the calling partner (RFC 6750), or 401; checked by the route class."""
+    context = getattr(request.state, "partner_token", None)
+    if not isinstance(context, TokenContext):
+        context = _resolve_token(request, services)
+    return context
+
+
+# Declared for OpenAPI (the security scheme); TokenFirstRoute does the actual check.
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="partner", description="An OAuth access token (RFC 6750)"
+)
+router = APIRouter(
+    prefix="/v1",
+    tags=["data"],
+    route_class=TokenFirstRoute,
+    dependencies=[Depends(_bearer)],
+)
 
 
 def access(running: RunningDep) -> AccessService:
@@ -152,7 +209,7 @@ def read_thread(
     token: Token,
     service: Access,
     purpose: PURPOSE,
-    thread_id: Annotated[int, Path(ge=1)],
+    thread_id: THREAD_ID,
     limit: LIMIT = 50,
     offset: OFFSET = 0,
 ) -> JSONResponse:
@@ -170,7 +227,7 @@ def send_message(
     token: Token,
     service: Access,
     message: NewMessage,
-    thread_id: Annotated[int, Path(ge=1)],
+    thread_id: THREAD_ID,
 ) -> JSONResponse:
     """Send a message into a thread on the person's behalf (the ``messages.write`` capability)."""
     result = service.write_message(token, thread_id, message.body, message.purpose)

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
+from fastapi.security.http import HTTPBase
 from pydantic import BaseModel
 
 from consentgate.api.admin_models import ObligationOut
@@ -106,11 +107,19 @@ def _route_class() -> type[APIRoute]:
     return PartnerRoute
 
 
+# Declared for OpenAPI (the security scheme); authenticated_client does the actual check.
+_basic = HTTPBase(
+    scheme="basic",
+    scheme_name="partner_client",
+    description="The partner's OAuth client id and secret (RFC 6749 §2.3.1)",
+    auto_error=False,
+)
 router = APIRouter(
     prefix="/v1/partner/deletions",
     tags=["partner"],
     responses=RESPONSES,
     route_class=_route_class(),
+    dependencies=[Depends(_basic)],
 )
 ClientDep = Annotated[ClientRow, Depends(authenticated_client)]
 

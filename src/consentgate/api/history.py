@@ -9,18 +9,24 @@ hash that stands for them in the log's access entries.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from consentgate.api.account import PersonId
-from consentgate.api.problems import PROBLEM_RESPONSES
+from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from consentgate.web.state import RunningDep, ServicesDep
 
 router = APIRouter(prefix="/v1/me", tags=["people"])
 
 MAX_PAGE = 200
+#: Log indexes are 64-bit signed integers in both databases.
+MAX_LOG_INDEX = (1 << 63) - 1
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    401: {"model": Problem, "description": "Not signed in", "content": {MEDIA_TYPE: {}}},
+}
 
 
 class Access(BaseModel):
@@ -34,6 +40,12 @@ class Access(BaseModel):
     role: str = Field(
         description="subject: your own data; included / filtered: your part of someone else's data"
     )
+    reasons: list[str] | None = Field(
+        description="The entry's stable reason codes; null for accesses logged before they were kept"
+    )
+    records_returned: int | None = Field(
+        description="How many records the access let out; null for accesses logged before it was kept"
+    )
 
 
 class History(BaseModel):
@@ -46,13 +58,13 @@ class History(BaseModel):
     )
 
 
-@router.get("/history", response_model=History, responses=PROBLEM_RESPONSES)
+@router.get("/history", response_model=History, responses=_RESPONSES)
 def my_history(
     person_id: PersonId,
     services: ServicesDep,
     running: RunningDep,
     before: Annotated[
-        int | None, Query(ge=0, description="Only entries below this log index")
+        int | None, Query(ge=0, le=MAX_LOG_INDEX, description="Only entries below this log index")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> History:
@@ -70,6 +82,8 @@ def my_history(
                 purpose=r.purpose,
                 decision=r.decision,
                 role=r.role,
+                reasons=list(r.reasons) if r.reasons is not None else None,
+                records_returned=r.records_returned,
             )
             for r in rows
         ],

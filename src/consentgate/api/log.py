@@ -9,10 +9,13 @@
 * ``GET /log/proof/inclusion?index=&size=`` and ``GET /log/proof/consistency?from=&to=`` — JSON
   conveniences with RFC 9162 proofs (base64 hashes), only for sizes the log has signed.
 
-Malformed input is a 400 and anything the log does not have (yet) a 404, both as RFC 9457 problem
-bodies (via the app's one error mapping). The routes read the log through the dependency
-:func:`log_reader` (the running sequencer's :class:`~consentgate.ledger.logstore.LogReader`), which
-an app serving some other log overrides.
+A tile is served only at its one C2SP tlog-tiles path (ASCII digits, ``x`` prefixes, ``.p/<W>``);
+any other path under ``/log/tile/`` is a 404, like a tile the log does not have (yet). A proof's
+parameters are required integers from 0 to 2^63 − 1 (422 otherwise, like every other route);
+parameters that do not fit together (``index`` not below ``size``, ``from`` above ``to``) are a 400.
+Every error is an RFC 9457 problem body (via the app's one error mapping). The routes read the log
+through the dependency :func:`log_reader` (the running sequencer's
+:class:`~consentgate.ledger.logstore.LogReader`), which an app serving some other log overrides.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from datetime import UTC
 from email.utils import format_datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from consentgate.api.problems import PROBLEM_RESPONSES
-from consentgate.errors import InvalidInput
+from consentgate.errors import InvalidInput, NotFound
 from consentgate.ledger.logstore import LogReader
 from consentgate.ledger.tiles import TILE_WIDTH, parse_tile_path
 from consentgate.web.state import RunningDep
@@ -33,7 +36,10 @@ from consentgate.web.state import RunningDep
 router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-_MAX_INDEX = (1 << 63) - 1
+#: Tree sizes and indexes are 64-bit signed integers in both databases.
+MAX_INDEX = (1 << 63) - 1
+#: What a tile path looks like (C2SP tlog-tiles), for the OpenAPI document.
+TILE_PATH_PATTERN = r"^(entries|0|[1-9][0-9]?)/(x[0-9]{3}/)*[0-9]{3}(\.p/[1-9][0-9]{0,2})?$"
 
 
 def log_reader(running: RunningDep) -> LogReader:
@@ -44,14 +50,8 @@ def log_reader(running: RunningDep) -> LogReader:
 Reader = Annotated[LogReader, Depends(log_reader)]
 
 
-def _number(name: str, raw: str | None) -> int:
-    """A non-negative decimal parameter; anything else is a 400, never a 422 or a 500."""
-    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
-        raise InvalidInput(f"{name} must be a non-negative decimal number")
-    value = int(raw)
-    if value > _MAX_INDEX:
-        raise InvalidInput(f"{name} is out of range")
-    return value
+Index = Annotated[int, Query(ge=0, le=MAX_INDEX, description="leaf index")]
+Size = Annotated[int, Query(ge=0, le=MAX_INDEX, description="a tree size the log signed")]
 
 
 def _b64(data: bytes) -> str:
@@ -87,22 +87,31 @@ def vkey(running: RunningDep) -> Response:
 
 
 @router.get("/tile/{path:path}", response_class=Response)
-def tile(path: str, reader: Reader) -> Response:
+def tile(
+    path: Annotated[
+        str,
+        Path(
+            description="<L>/<N>[.p/<W>] or entries/<N>[.p/<W>], C2SP tlog-tiles",
+            json_schema_extra={"pattern": TILE_PATH_PATTERN},
+        ),
+    ],
+    reader: Reader,
+) -> Response:
     """A C2SP tlog-tiles hash tile or entry bundle."""
-    tile_id = parse_tile_path(path)
+    try:
+        tile_id = parse_tile_path(path)
+    except InvalidInput as err:
+        # Not a tile's URL: nothing is there (and no alias of a tile is ever served).
+        raise NotFound(f"no tile at tile/{path[:80]}: {err.message}") from None
     data = reader.tile(tile_id)
     cache = IMMUTABLE if tile_id.width == TILE_WIDTH else "public, max-age=60"
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
 @router.get("/proof/inclusion")
-def inclusion(
-    reader: Reader,
-    index: Annotated[str | None, Query(description="leaf index")] = None,
-    size: Annotated[str | None, Query(description="a tree size the log signed")] = None,
-) -> dict[str, object]:
+def inclusion(reader: Reader, index: Index, size: Size) -> dict[str, object]:
     """RFC 9162 §2.1.3 inclusion proof of entry ``index`` in the signed tree of ``size``."""
-    idx, tree_size = _number("index", index), _number("size", size)
+    idx, tree_size = index, size
     leaf, proof, root = reader.inclusion(idx, tree_size)
     return {
         "index": idx,
@@ -116,11 +125,13 @@ def inclusion(
 @router.get("/proof/consistency")
 def consistency(
     reader: Reader,
-    from_: Annotated[str | None, Query(alias="from", description="earlier signed size")] = None,
-    to: Annotated[str | None, Query(description="later signed size")] = None,
+    from_: Annotated[
+        int, Query(alias="from", ge=0, le=MAX_INDEX, description="earlier signed size")
+    ],
+    to: Annotated[int, Query(ge=0, le=MAX_INDEX, description="later signed size")],
 ) -> dict[str, object]:
     """RFC 9162 §2.1.4 consistency proof between two signed tree sizes."""
-    old, new = _number("from", from_), _number("to", to)
+    old, new = from_, to
     if old > new:
         raise InvalidInput("from must not be greater than to")
     proof, old_root, new_root = reader.consistency(old, new)

@@ -156,7 +156,40 @@ def metadata(state: State) -> ServerMetadata:
     )
 
 
-@router.get("/oauth/authorize", response_class=HTMLResponse, responses=_OAUTH_ERRORS)
+_OAUTH_ERROR_JSON = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/OAuthErrorBody"}}
+}
+_PROBLEM_JSON = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_REDIRECT = {"description": "Back to the client's redirect URI with a code or an RFC 6749 error"}
+#: The authorization endpoint answers pages, redirects, and OAuth errors as JSON when the client or
+#: its redirect URI cannot be trusted with a redirect (RFC 6749 §4.1.2.1).
+_AUTHORIZE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    302: _REDIRECT,
+    303: {"description": "To the sign-in page first"},
+    400: {"description": "RFC 6749 §5.2 error, not redirected", "content": _OAUTH_ERROR_JSON},
+    413: {"description": "The request is too large", "content": _PROBLEM_JSON},
+}
+_DECISION_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["csrf_token", "decision"],
+                    "properties": {
+                        "csrf_token": {"type": "string"},
+                        "decision": {"type": "string", "enum": ["allow", "deny"]},
+                        "receipt_digest": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/oauth/authorize", response_class=HTMLResponse, responses=_AUTHORIZE_RESPONSES)
 async def authorize(request: Request, state: State) -> Response:
     """Authorization endpoint (RFC 6749 §4.1.1): sign-in, then the consent screen.
 
@@ -171,9 +204,23 @@ async def authorize(request: Request, state: State) -> Response:
     return response
 
 
-@router.post("/oauth/authorize", response_class=HTMLResponse, include_in_schema=False)
+@router.post(
+    "/oauth/authorize",
+    response_class=HTMLResponse,
+    openapi_extra=_DECISION_FORM,
+    responses={
+        **_AUTHORIZE_RESPONSES,
+        400: {
+            "description": "An RFC 6749 §5.2 error, or a decision other than allow or deny",
+            "content": {**_OAUTH_ERROR_JSON, **_PROBLEM_JSON},
+        },
+        403: {"description": "The form's CSRF token is missing or wrong", "content": _PROBLEM_JSON},
+        409: {"description": "What is asked changed since the page was shown: shown again"},
+    },
+)
 async def authorize_decision(request: Request, state: State) -> Response:
-    """The consent form's Allow / Deny (same query as the GET, plus the CSRF token)."""
+    """The consent form's Allow / Deny: the same query as the GET, and the form the consent screen
+    posts (its CSRF token, the decision and the digest of the receipt the person read)."""
     captured = await _captured(request)
     if isinstance(captured, Response):
         return captured

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from consentgate.errors import (
     Error,
@@ -49,8 +50,56 @@ __all__ = [
 ]
 
 
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path, for ``Allow`` (RFC 9110 §15.5.6).
+
+    Starlette's own 405 names only the methods of the first route whose path matched, which is
+    wrong when two routes share a path (``GET`` and ``POST /admin/partners``).
+    """
+    found = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            found.append(method)
+    return found
+
+
+_PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+_VALIDATION_SCHEMA = {"$ref": "#/components/schemas/HTTPValidationError"}
+
+
+def _problems_as_problem_json(document: dict[str, Any]) -> None:
+    """Document every problem body under ``application/problem+json`` with its schema.
+
+    FastAPI files a response ``model`` under the route's own media type (``application/json``);
+    these bodies are sent as ``application/problem+json`` (RFC 9457 §3), so that is where their
+    schema belongs. Its default 422 body is ours too, a :class:`Problem`.
+    """
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                schema = content.get("application/json", {}).get("schema")
+                if schema in (_PROBLEM_SCHEMA, _VALIDATION_SCHEMA):
+                    del content["application/json"]
+                    content[MEDIA_TYPE] = {"schema": _PROBLEM_SCHEMA}
+
+
 def install(app: FastAPI) -> None:
-    """Map every error to a problem body: consentgate errors, HTTP errors, validation, the rest."""
+    """Map every error to a problem body: consentgate errors, HTTP errors, validation, the rest;
+    and document those bodies as ``application/problem+json`` in the app's OpenAPI document."""
+    build_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _problems_as_problem_json(build_document())
+        return app.openapi_schema or build_document()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to amend it
 
     @app.exception_handler(Error)
     async def on_error(_request: Request, err: Error) -> JSONResponse:
@@ -74,9 +123,11 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def on_http(_request: Request, err: HTTPException) -> JSONResponse:
-        code = {404: "not-found", 405: "method-not-allowed"}.get(err.status_code, "http-error")
-        headers = dict(err.headers) if err.headers else None
+    async def on_http(request: Request, err: HTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(err.status_code, "http-error")
+        headers = dict(err.headers) if err.headers else {}
+        if err.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem_response(err.status_code, code, str(err.detail), headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from consentgate.cli.common import DatabaseOption, connect, console, print_json
 from consentgate.errors import InvalidInput
+from consentgate.policy.explain import RuleLine
 from consentgate.services.decisions import MAX_LIMIT, DecisionService
 
 
@@ -72,14 +73,20 @@ def explain(
     table.add_column("reason code")
     table.add_column("from")
     for line in explanation.rules:
-        mark = "[green]holds[/green]" if line.ok else "[red]fails[/red]"
-        table.add_row(line.rule, mark, line.code, line.detail)
+        table.add_row(line.rule, _mark(line), line.code, line.detail)
     console.print(table)
     if explanation.allowed:
         console.print(
             f"obligations: fields {', '.join(explanation.fields)}; "
             f"record scope {explanation.record_scope}; other people's consent applies"
         )
+
+
+def _mark(line: RuleLine) -> str:
+    """Whether a rule holds or fails; ``quota.unchecked`` does neither (nothing to count)."""
+    if line.ok:
+        return "[green]holds[/green]"
+    return "[red]fails[/red]" if line.fails else "not checked"
 
 
 def exposure(

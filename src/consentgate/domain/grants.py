@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from consentgate.domain.categories import Action, Category
 from consentgate.errors import InvalidInput
 
 #: How long a grant lasts unless configured otherwise.
 DEFAULT_GRANT_DAYS = 90
+
+#: A moment: an aware datetime here, POSIX seconds in the decision index.
+Moment = TypeVar("Moment", datetime, float)
+
+
+def usable_until(expires_at: Moment, revoked_at: Moment | None) -> Moment:
+    """When a grant stops being usable: at its revocation if that came first, else at its expiry.
+
+    This is the one definition of an active grant, used by :meth:`Grant.active` and by the
+    decision engine alike: a grant is active at ``t`` when ``issued_at <= t < usable_until``.
+    A revocation is stamped with the time it happened, so a grant revoked at ``r`` was active
+    before ``r``: a decision or an explanation at an earlier time sees the grant as it was then.
+    """
+    if revoked_at is not None and revoked_at < expires_at:
+        return revoked_at
+    return expires_at
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -46,13 +63,12 @@ class Grant:
             raise InvalidInput("a grant must expire after it is issued")
 
     def active(self, now: datetime) -> bool:
-        return self.revoked_at is None and self.issued_at <= now < self.expires_at
+        """Whether the grant is usable at ``now`` (see :func:`usable_until`)."""
+        return self.issued_at <= now < self.ended_at()
 
     def ended_at(self) -> datetime:
         """When the grant stopped (or will stop) being usable."""
-        if self.revoked_at is not None and self.revoked_at < self.expires_at:
-            return self.revoked_at
-        return self.expires_at
+        return usable_until(self.expires_at, self.revoked_at)
 
 
 @dataclass(frozen=True, slots=True)

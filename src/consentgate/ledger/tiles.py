@@ -30,8 +30,10 @@ TILE_WIDTH = 1 << TILE_HEIGHT
 #: The highest tile level a C2SP path may name.
 MAX_LEVEL = 63
 
-_GROUP = re.compile(r"(x\d{3}/)*\d{3}")
-_WIDTH = re.compile(r"[1-9]\d{0,2}")
+# ASCII digits only: ``\d`` would also match "０" or "٠", giving each tile more than one URL.
+_GROUP = re.compile(r"(x[0-9]{3}/)*[0-9]{3}")
+_WIDTH = re.compile(r"[1-9][0-9]{0,2}")
+_LEVEL = re.compile(r"0|[1-9][0-9]?")
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def parse_tile_path(path: str) -> TileId:
         raise InvalidInput("a tile path is tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]")
     if level_part == "entries":
         level = -1
-    elif level_part.isdigit() and (level_part == "0" or not level_part.startswith("0")):
+    elif _LEVEL.fullmatch(level_part):
         level = int(level_part)
         if level > MAX_LEVEL:
             raise InvalidInput(f"tile levels go up to {MAX_LEVEL}")

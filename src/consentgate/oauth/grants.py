@@ -81,8 +81,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # Authlib
             )
             partner = server.services.partners.get_partner(client.row.partner_id)
             if partner.status is not PartnerStatus.ACTIVE:
-                raise UnauthorizedClientError(
-                    f"the partner is {partner.status}", redirect_uri=redirect_uri
+                raise UnauthorizedClientError(  # named by its reason code, as the data API does
+                    f"the partner is {partner.status} (partner.{partner.status})",
+                    redirect_uri=redirect_uri,
                 )
             agreement = covering_agreement(
                 server.services.partners.agreements_of(partner.id),

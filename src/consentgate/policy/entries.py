@@ -23,9 +23,10 @@ from typing import Final, NamedTuple
 
 from consentgate.domain.agreements import Agreement, Quota, RecordScope
 from consentgate.domain.categories import Action, Category
-from consentgate.domain.grants import Grant
+from consentgate.domain.grants import Grant, usable_until
 from consentgate.domain.partners import PartnerStatus
 from consentgate.policy import reasons as r
+from consentgate.policy.decision import Decision
 
 #: (category, action, purpose), all plain strings: the key of capabilities and grant scopes.
 Scope = tuple[str, str, str]
@@ -279,7 +280,9 @@ class GrantRow(NamedTuple):
 
 
 class GrantEntry:
-    """One grant as the engine sees it: usable from ``start`` until ``end``."""
+    """One grant as the engine sees it: active from ``start`` until ``end``, the earlier of its
+    revocation and its expiry (:func:`~consentgate.domain.grants.usable_until`, the one definition
+    of an active grant)."""
 
     __slots__ = (
         "agreement_id",
@@ -305,9 +308,9 @@ class GrantEntry:
         self.start = row.issued_at
         self.expires = row.expires_at
         self.revoked = row.revoked_at
-        self.end = row.expires_at if row.revoked_at is None else min(row.revoked_at, row.expires_at)
+        self.end = usable_until(row.expires_at, row.revoked_at)
         #: Allowed decisions already built for this grant, per capability (filled by the engine).
-        self.allow: dict[CapWindow, object] | None = None
+        self.allow: dict[CapWindow, Decision] | None = None
 
 
 def ts(moment: datetime) -> float:

@@ -1,7 +1,8 @@
 """Explanations: every rule of one decision, with its reason code and what it was decided from.
 
 What ``consentgate explain`` prints and what a person or auditor reads: for each rule, whether it
-holds, its stable reason code, and a line naming the agreement version, grant or setting behind it.
+holds or fails (``quota.unchecked`` does neither), its stable reason code, and a line naming the
+agreement version, grant or setting behind it.
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from consentgate.policy import reasons as r
-from consentgate.policy.engine import DecisionRequest, Engine
-from consentgate.policy.index import CATEGORY_BITS, SHARE, CapWindow, GrantEntry
+from consentgate.policy.engine import Engine
+from consentgate.policy.index import CATEGORY_BITS, SHARE, AgreementWindow, CapWindow, GrantEntry
+from consentgate.policy.rules import DecisionRequest
 
 
 @dataclass(frozen=True, slots=True)
 class RuleLine:
-    """One rule's outcome and the facts it was decided from."""
+    """One rule's outcome and the facts it was decided from: ``ok`` when the rule holds, ``fails``
+    when its code is one of the denial's reasons (neither, for ``quota.unchecked``)."""
 
     rule: str
     code: str
     ok: bool
     detail: str
+    fails: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,8 @@ class Explanation:
             "allowed": self.allowed,
             "reason": self.reason,
             "rules": [
-                {"rule": x.rule, "code": x.code, "ok": x.ok, "detail": x.detail} for x in self.rules
+                {"rule": x.rule, "code": x.code, "ok": x.ok, "fails": x.fails, "detail": x.detail}
+                for x in self.rules
             ],
             "obligations": (
                 {"fields": list(self.fields), "record_scope": self.record_scope}
@@ -83,10 +88,11 @@ def explain(engine: Engine, request: DecisionRequest, now: datetime) -> Explanat
         r.Rule.QUOTA: _quota_detail(engine, cap, at),
     }
     lines = tuple(
-        RuleLine(o.rule.value, o.code, o.ok, details.get(o.rule, "")) for o in decision.outcomes
+        RuleLine(o.rule.value, o.code, o.ok, details.get(o.rule, ""), o.fails)
+        for o in decision.outcomes
     )
     if not lines:
-        lines = (RuleLine("engine", r.ENGINE_ERROR, False, "the request could not be evaluated"),)
+        return unevaluated(request, now)
     obligations = decision.obligations
     return Explanation(
         request.partner_id,
@@ -103,7 +109,25 @@ def explain(engine: Engine, request: DecisionRequest, now: datetime) -> Explanat
     )
 
 
-def _agreement_detail(cap: CapWindow | None, windows: tuple[object, ...]) -> str:
+def unevaluated(request: DecisionRequest, now: datetime) -> Explanation:
+    """The explanation of a request that could not be evaluated: a deny, ``engine.error``."""
+    line = RuleLine("engine", r.ENGINE_ERROR, False, "the request could not be evaluated", True)
+    return Explanation(
+        request.partner_id,
+        request.person_id,
+        request.category,
+        request.action,
+        request.purpose,
+        now,
+        False,
+        r.ENGINE_ERROR,
+        (line,),
+        (),
+        None,
+    )
+
+
+def _agreement_detail(cap: CapWindow | None, windows: tuple[AgreementWindow, ...]) -> str:
     if cap is not None:
         return f"agreement {cap.agreement_id} v{cap.version} in force until {_iso(cap.end)}"
     if not windows:

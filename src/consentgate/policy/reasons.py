@@ -1,8 +1,14 @@
-"""The rules a decision checks, and their stable reason codes.
+"""The rules a decision checks, and their stable reason codes: the one vocabulary of consentgate.
 
 Reason codes are part of the API that partners, people and auditors read: they never change
 meaning, and new ones are only added. Every decision records one outcome per rule, in the order
-of :data:`RULES`; a request is allowed only when every outcome holds (``ok``).
+of :data:`RULES`; a request is allowed only when every outcome holds. A denial's reasons (the
+``reasons`` of a data API problem, of a log entry, of an OAuth refusal) are the codes of the rules
+that fail; an outcome that neither holds nor fails (``quota.unchecked``) is listed with the rules
+(``consentgate explain``) but is never a reason. Every path that refuses something names it with
+a code of this table, and the same state always has the same code: an agreement that reached its
+``valid_until`` is ``agreement.expired`` for the data API, for ``explain`` and for the consent
+screen (``/oauth/authorize``) alike.
 
 ========== ================================ =====================================================
 rule       code                             meaning
@@ -34,13 +40,20 @@ settings   ``settings.category_off``        the person's switch for this categor
 settings   ``settings.unknown_person``      no such person
 quota      ``quota.ok``                     the capability's quota is not exhausted (holds)
 quota      ``quota.exceeded``               the capability's quota is exhausted for this window
-quota      ``quota.unchecked``              no covering capability, so no quota can be checked
+quota      ``quota.unchecked``              no covering capability, so no quota to count (neither
+                                            holds nor fails: the agreement rule already fails)
+token      ``token.not_covered``            the data API call asks for a scope its access token
+                                            does not carry (checked before the engine is asked)
 engine     ``engine.error``                 the request could not be evaluated (always a deny)
 ========== ================================ =====================================================
 
 Obligation outcome (on allowed decisions, when records are filtered before they leave):
 ``third_party.filtered`` — a record was dropped or an entry redacted because another person in it
 does not let their data reach partners through someone else's grant.
+
+Deletion obligations (DESIGN.md) name why they were opened with the code of the state that ended
+the access: ``grant.revoked``, ``grant.expired``, ``agreement.ended``, ``agreement.expired`` or
+``partner.suspended``.
 """
 
 from __future__ import annotations
@@ -65,28 +78,28 @@ RULES: Final = tuple(Rule)
 
 
 class Outcome:
-    """The outcome of one rule: its rule, its stable code, and whether the rule holds.
+    """The outcome of one rule: its rule, its stable code, whether the rule holds (``ok``) and
+    whether it fails (``fails``: the code is one of a denial's reasons).
 
+    Every outcome either holds or fails, except ``quota.unchecked``, which does neither.
     Outcomes are interned (one object per code, see :data:`OUTCOMES`), so decisions share them and
     compare them by identity.
     """
 
-    __slots__ = ("code", "ok", "ordinal", "rule")
+    __slots__ = ("code", "fails", "ok", "rule")
 
-    def __init__(self, rule: Rule, code: str, ok: bool) -> None:
+    def __init__(self, rule: Rule, code: str, ok: bool, fails: bool) -> None:
         self.rule = rule
         self.code = code
         self.ok = ok
-        #: Position in :data:`OUTCOMES` (-1 for an outcome not listed there): lets the engine
-        #: key its shared denials by one small integer instead of hashing a tuple of outcomes.
-        self.ordinal = -1
+        self.fails = fails
 
     def __repr__(self) -> str:
         return f"Outcome({self.code!r}, ok={self.ok})"
 
 
-def _outcome(rule: Rule, name: str, ok: bool = False) -> Outcome:
-    return Outcome(rule, f"{rule.value}.{name}", ok)
+def _outcome(rule: Rule, name: str, ok: bool = False, *, fails: bool | None = None) -> Outcome:
+    return Outcome(rule, f"{rule.value}.{name}", ok, not ok if fails is None else fails)
 
 
 PARTNER_ACTIVE: Final[Outcome] = _outcome(Rule.PARTNER, "active", ok=True)
@@ -120,10 +133,12 @@ SETTINGS_UNKNOWN_PERSON: Final[Outcome] = _outcome(Rule.SETTINGS, "unknown_perso
 
 QUOTA_OK: Final[Outcome] = _outcome(Rule.QUOTA, "ok", ok=True)
 QUOTA_EXCEEDED: Final[Outcome] = _outcome(Rule.QUOTA, "exceeded")
-QUOTA_UNCHECKED: Final[Outcome] = _outcome(Rule.QUOTA, "unchecked")
+QUOTA_UNCHECKED: Final[Outcome] = _outcome(Rule.QUOTA, "unchecked", fails=False)
 
 #: The code of a decision that could not be evaluated: always a deny.
 ENGINE_ERROR: Final = "engine.error"
+#: The data API's own check, before the engine: the access token does not carry the scope.
+TOKEN_NOT_COVERED: Final = "token.not_covered"  # noqa: S105 - a reason code, not a secret
 #: Counted when obligations drop or redact another person's data (DESIGN.md rule 4).
 THIRD_PARTY_FILTERED: Final = "third_party.filtered"
 
@@ -131,8 +146,6 @@ THIRD_PARTY_FILTERED: Final = "third_party.filtered"
 OUTCOMES: Final[dict[str, Outcome]] = {
     o.code: o for o in list(globals().values()) if isinstance(o, Outcome)
 }
-for _ordinal, _listed in enumerate(OUTCOMES.values()):
-    _listed.ordinal = _ordinal
 
 #: Every documented code, rule outcomes and the others.
-CODES: Final = frozenset(OUTCOMES) | {ENGINE_ERROR, THIRD_PARTY_FILTERED}
+CODES: Final = frozenset(OUTCOMES) | {ENGINE_ERROR, TOKEN_NOT_COVERED, THIRD_PARTY_FILTERED}

@@ -27,16 +27,14 @@ from consentgate.domain import Action, Category, DataSource, GrantScope, Record,
 from consentgate.domain.clock import Clock
 from consentgate.errors import Denied, Error, QuotaExceeded, Unavailable
 from consentgate.ledger.entries import AccessDecision, format_time
-from consentgate.policy import Filtered, apply_obligations
-from consentgate.policy.engine import Decision
+from consentgate.policy import Decision, Filtered, apply_obligations
+from consentgate.policy.reasons import QUOTA_EXCEEDED, TOKEN_NOT_COVERED
 from consentgate.services.decisions import DecisionService
 from consentgate.store.history import AccessRow, Subjects
 
 log = logging.getLogger(__name__)
 
 #: Reason code of a call whose token does not carry the scope it uses.
-TOKEN_NOT_COVERED = "token.not_covered"  # noqa: S105 - a reason code, not a secret
-QUOTA_EXCEEDED = "quota.exceeded"
 
 
 class LogAppender(Protocol):
@@ -148,9 +146,9 @@ class AccessService:
         )
         if decision.allowed:
             return decision
-        failed = tuple(o.code for o in decision.outcomes if not o.ok) or ("engine.error",)
+        failed = decision.failed
         index = self._append(token, category, action, purpose, "deny", failed, 0, 0, now, [])
-        if failed == (QUOTA_EXCEEDED,):
+        if failed == (QUOTA_EXCEEDED.code,):
             raise QuotaExceeded(
                 "the agreement's quota for this capability is used up",
                 reasons=failed,

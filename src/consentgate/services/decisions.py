@@ -10,6 +10,10 @@
 - when the index may have missed a write (a write-through that failed, or a feed not read for
   a few seconds), :meth:`decide` denies with ``engine.error`` until it has caught up: fail closed.
 
+Failing closed lives here, not in the engine: the engine is typed and raises on what it cannot
+evaluate, and :meth:`decide` and :meth:`explain` turn any exception into an ``engine.error`` deny.
+Every exception that leads to such a deny is logged with its cause, so operators see why.
+
 Applying a change re-reads the current state of the keys it names (a partner, a person's settings,
 a person's grants to a partner), so applying a change twice or out of order is harmless; changes
 are applied under one lock so an older read never overwrites a newer one.
@@ -18,6 +22,7 @@ are applied under one lock so an older read never overwrites a newer one.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -40,8 +45,8 @@ from consentgate.policy import (
     partner_exposure_page,
     person_exposure,
 )
-from consentgate.policy.engine import ERROR
-from consentgate.policy.explain import Explanation, explain
+from consentgate.policy.decision import ERROR
+from consentgate.policy.explain import Explanation, explain, unevaluated
 from consentgate.policy.index import settings_masks
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
@@ -57,6 +62,8 @@ _BULK_PAIRS = 50
 _FREEZE_PEOPLE = 100_000
 #: The largest page of an exposure list.
 MAX_LIMIT = 1000
+
+log = logging.getLogger(__name__)
 
 
 class DecisionService:
@@ -137,7 +144,8 @@ class DecisionService:
         self.engine.index = index
 
     def apply_changes(self, changes: Iterable[Change]) -> None:
-        """Apply committed changes (coalesced: each key is re-read once)."""
+        """Write-through hook (a ``ChangeListener``): apply committed changes now (coalesced: each
+        key is re-read once)."""
         changes = list(changes)
         if not changes:
             return
@@ -150,6 +158,11 @@ class DecisionService:
                 self._advance()
         except Exception:  # the write is committed; the index is not: fail closed until a sync
             self._behind = True
+            log.exception(
+                "committed changes (seq %s) could not reach the decision index; every decision is "
+                "denied with engine.error until the change feed catches up",
+                ", ".join(str(c.seq) for c in changes),
+            )
 
     def sync(self) -> int:
         """Apply every change in the feed not applied yet; returns how many were applied."""
@@ -264,11 +277,23 @@ class DecisionService:
             self._thread = None
 
     def _follow(self) -> None:
+        failing = 0  # failed reads in a row: the first is logged with its cause, then the recovery
         while not self._stop.wait(self.poll_seconds):
             try:
                 self.sync()
-            except Exception:  # noqa: S112 - the database may be briefly unavailable; retry next tick
+            except Exception:  # the database may be briefly unavailable; retry next tick
+                if not failing:
+                    log.exception(
+                        "reading the change feed failed; decisions are denied with engine.error "
+                        "once it has not been read for %.1f s, retrying every %.2f s",
+                        max(2.0, 8 * self.poll_seconds),
+                        self.poll_seconds,
+                    )
+                failing += 1
                 continue
+            if failing:
+                log.warning("the change feed is read again, after %d failed reads", failing)
+                failing = 0
 
     # -- decisions -------------------------------------------------------------------------------
 
@@ -296,7 +321,11 @@ class DecisionService:
         )
         if not self.current:
             return ERROR  # the index may have missed a revocation: deny, never guess
-        return self.engine.decide(request, now if now is not None else self.clock())
+        try:
+            return self.engine.decide(request, now if now is not None else self.clock())
+        except Exception:  # fail closed: a request the engine cannot evaluate is a deny
+            log.exception("the engine could not evaluate %r; denied with engine.error", request)
+            return ERROR
 
     def explain(
         self,
@@ -312,7 +341,12 @@ class DecisionService:
         cat, act = parse_category(category), parse_action(action)
         self._known(partner_id=partner_id, person_id=person_id, purpose=purpose)
         request = DecisionRequest(partner_id, person_id, cat, act, purpose)
-        return explain(self.engine, request, at if at is not None else self.clock())
+        when = at if at is not None else self.clock()
+        try:
+            return explain(self.engine, request, when)
+        except Exception:  # fail closed, as decide does: explained as engine.error
+            log.exception("the engine could not explain %r; shown as engine.error", request)
+            return unevaluated(request, when)
 
     def exposure_of_person(
         self, person_id: str, category: str | None = None, *, at: datetime | None = None

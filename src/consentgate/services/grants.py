@@ -9,6 +9,8 @@ from consentgate.domain import Agreement, DeletionObligation, Grant, GrantScope
 from consentgate.domain.clock import Clock
 from consentgate.domain.obligations import ObligationReason
 from consentgate.errors import Conflict, Forbidden, InvalidInput, NotCovered, NotFound
+from consentgate.policy.index import PartnerEntry
+from consentgate.policy.reasons import AGREEMENT_NOT_COVERED
 from consentgate.services.base import ChangeKind, ChangeListener, Service, new_id
 from consentgate.services.partners import active_partner, registered_purposes
 from consentgate.services.revocation import open_obligations, revoke_grants
@@ -28,22 +30,33 @@ def covering_agreement(
 ) -> Agreement:
     """The newest agreement version in force at ``now`` that covers every scope.
 
-    Raises :class:`NotCovered` naming the scopes no agreement in force covers.
+    Raises :class:`NotCovered` otherwise, with the reason codes the engine's agreement rule gives
+    the same state (``agreement.expired``, ``agreement.ended``, ``agreement.not_started``,
+    ``agreement.none`` or ``agreement.not_covered``), so that the consent screen and the data API
+    name it alike.
     """
     in_force = [a for a in agreements if a.in_force(now)]
     for agreement in sorted(in_force, key=lambda a: a.version, reverse=True):
         if all(agreement.capability(s.category, s.action, s.purpose) for s in scopes):
             return agreement
+    partner = PartnerEntry(agreements[0].partner_id if agreements else "", "active", agreements)
+    at = now.timestamp()
+    outcomes = {
+        partner.agreement_at((str(s.category), str(s.action), s.purpose), at).outcome
+        for s in scopes
+    }
+    # Each scope may be covered on its own while no one version covers them all: not covered.
+    reasons = tuple(sorted(o.code for o in outcomes if o.fails)) or (AGREEMENT_NOT_COVERED.code,)
+    if not in_force:
+        raise NotCovered("the partner has no agreement in force", reasons=reasons)
     uncovered = sorted(
         str(s)
         for s in scopes
         if not any(a.capability(s.category, s.action, s.purpose) for a in in_force)
     )
-    if not in_force:
-        raise NotCovered("the partner has no agreement in force", reasons=("agreement.none",))
     raise NotCovered(
         f"the partner's agreement does not cover: {', '.join(uncovered) or 'these scopes together'}",
-        reasons=("agreement.not_covered",),
+        reasons=reasons,
     )
 
 

@@ -22,6 +22,7 @@ nothing is written.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,13 +34,23 @@ from sqlalchemy import Connection
 from consentgate.domain import PrivacySettings
 from consentgate.errors import InvalidInput
 from consentgate.services.base import ChangeKind, Service
+from consentgate.services.json_input import MAX_JSON_DEPTH, has_nul, too_deep
 from consentgate.services.people import HANDLE_PATTERN
 from consentgate.store import imports as import_rows
 from consentgate.validation import describe
 
 #: The most lines one import may carry (the HTTP body limit is the other bound).
 MAX_LINES = 200_000
+#: Row ids are 64-bit signed integers in both databases (SQLite INTEGER, PostgreSQL BIGINT).
 _MAX_ID = (1 << 63) - 1
+
+
+# RFC 3339 §5.6 date-time (what OpenAPI's "date-time" format promises; a missing zone gets its own
+# message below), ASCII digits only:
+# datetime.fromisoformat alone also takes other ISO 8601 spellings such as 20260101T0000Z.
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
 
 
 def _iso_datetime(value: object) -> object:
@@ -47,6 +58,8 @@ def _iso_datetime(value: object) -> object:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
+        if not _RFC3339.fullmatch(value):
+            raise ValueError(f"not an ISO 8601 date and time: {value[:40]!r}")
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
@@ -57,21 +70,6 @@ def _iso_datetime(value: object) -> object:
     if parsed.tzinfo is None:
         raise ValueError("the date and time needs a time zone, e.g. 2026-01-01T00:00:00Z")
     return parsed
-
-
-def has_nul(value: object) -> bool:
-    """Whether any string in ``value`` (nested lists and dicts too) holds a NUL character.
-
-    PostgreSQL cannot store NUL in text, so such input is refused up front rather than failing
-    half-way through a write.
-    """
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
 
 
 #: A date and time as consentgate accepts it everywhere: ISO 8601 with a time zone.
@@ -177,6 +175,8 @@ def parse_lines(text: str) -> list[tuple[int, Line]]:
             continue
         if len(parsed) >= MAX_LINES:
             raise InvalidInput(f"line {number}: an import holds at most {MAX_LINES} objects")
+        if too_deep(raw):
+            raise InvalidInput(f"line {number}: nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as err:

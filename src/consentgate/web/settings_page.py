@@ -143,4 +143,12 @@ async def settings_post(
         raise InvalidInput("action must be preview or save")
     preview = await run_in_threadpool(compute_preview, services, running, person_id, proposed)
     sentences = preview_sentences(preview, services.privacy.partner_names())
+    current = await run_in_threadpool(services.people.get_settings, person_id)
+    if (Category.CONTACTS in current.via_others) != (Category.CONTACTS in proposed.via_others):
+        # Address books are not shared both ways (services/preview.py), so this is not counted.
+        note = (
+            "Partners of people who have you in their address book: this preview does not count "
+            "them, but the change applies to them too."
+        )
+        sentences = [*sentences, note] if not preview.unchanged else [note]
     return _page(request, session, services, proposed, {"preview": sentences})

@@ -1,9 +1,8 @@
 """Plain words for the privacy center: reason codes as sentences, categories, actions, why a grant
 ended, and times ("3 days ago").
 
-:data:`REASONS` is the one mapping from the stable reason codes (``policy/reasons.py``, plus the
-two the data API adds before the engine is asked) to sentences a person understands; the pages
-show the sentence and keep the code in small print. A test holds it to every documented code.
+:data:`REASONS` is the one mapping from the stable reason codes (the table in ``policy/reasons.py``)
+to sentences a person understands; the pages show the sentence and keep the code in small print. A test holds it to every documented code.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from consentgate.policy import reasons as r
-from consentgate.services.access import QUOTA_EXCEEDED, TOKEN_NOT_COVERED
 from consentgate.services.privacy import EndReason
 
 REASONS: Final[dict[str, str]] = {
@@ -41,11 +39,11 @@ REASONS: Final[dict[str, str]] = {
     r.SETTINGS_CATEGORY_OFF.code: "You have switched off sharing this kind of data.",
     r.SETTINGS_UNKNOWN_PERSON.code: "The person asked about is not known.",
     r.QUOTA_OK.code: "The partner stayed within its limit of requests.",
-    QUOTA_EXCEEDED: "The partner made more requests than its agreement allows.",
+    r.QUOTA_EXCEEDED.code: "The partner made more requests than its agreement allows.",
     r.QUOTA_UNCHECKED.code: "Nothing allowed this, so no limit was counted.",
     r.ENGINE_ERROR: "The request could not be checked, so it was refused.",
     r.THIRD_PARTY_FILTERED: "Some records were held back because the people in them do not share.",
-    TOKEN_NOT_COVERED: "The partner's key does not cover this request.",
+    r.TOKEN_NOT_COVERED: "The partner's key does not cover this request.",
 }
 
 CATEGORY_NOUNS: Final[dict[str, str]] = {

@@ -250,7 +250,12 @@ def test_a_partner_whose_agreement_ended_cannot_even_ask(world: World) -> None:
     assert answer.status_code == 302
     error = query(answer.headers["location"])
     assert error["error"] == "invalid_authorization_details"
-    assert "agreement.none" in error["error_description"]
+    # Named as the data API and ``explain`` name the same state: ended early, not "never signed".
+    assert error["error_description"].endswith("(agreement.ended)")
+    explained = world.running.decisions.explain(
+        "findit", "p-alice", "friends", "read", "search.social"
+    )
+    assert explained.rules[1].code == "agreement.ended"
 
 
 def test_a_suspended_partner_cannot_ask(world: World) -> None:
@@ -266,4 +271,6 @@ def test_a_suspended_partner_cannot_ask(world: World) -> None:
     browser.sign_in("alice")
     answer = browser.get(start(world, partner(world, "reelview"), friends).url)
     assert answer.status_code == 302
-    assert query(answer.headers["location"])["error"] == "unauthorized_client"
+    error = query(answer.headers["location"])
+    assert error["error"] == "unauthorized_client"
+    assert error["error_description"].endswith("(partner.suspended)")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+
+import pytest
 
 from consentgate.ledger.entries import AccessDecision
+from consentgate.web import history_page
 
 from .center import World, call, entry, partner_token, signed_in
 
@@ -59,3 +63,25 @@ def test_the_history_filters_page_and_refuse_unknown_values(world: World) -> Non
         answer = browser.get(f"/me/history?{bad}")
         assert answer.status_code == 400, bad
         assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_history_pages_through_every_access_newest_first(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = partner_token(world)
+    for _ in range(3):
+        assert call(world, token, "/v1/messages").status_code == 200
+    monkeypatch.setattr(history_page, "PAGE_SIZE", 2)
+    browser = signed_in(world, "alice")
+    total = browser.get("/me/history.json").json()["total"]
+    seen: list[int] = []
+    page_number = 1
+    while True:
+        page = browser.get(f"/me/history?page={page_number}").text
+        seen += [int(i) for i in re.findall(r'<tr data-log-index="(\d+)"', page)]
+        if 'rel="next"' not in page:
+            break
+        page_number += 1
+    assert page_number == -(-total // 2)
+    assert len(seen) == total
+    assert seen == sorted(seen, reverse=True)

@@ -34,6 +34,10 @@ def test_alice_revokes_tunes_in_two_posts_and_its_next_call_is_refused(world: Wo
     assert "Done: Tunes Music no longer has access" in done
     assert "You revoked it." in done
     assert world.services.grants.get_grant(grant_id).revoked_at is not None
+    deletions = browser.get("/me/deletions").text
+    owed = re.findall(r'<tr>\s*<th scope="row">Tunes Music</th>(.*?)</tr>', deletions, re.S)
+    assert len(owed) >= 2, "one deletion per category the grant could read"
+    assert any("Your messages" in row and "Waiting" in row for row in owed)
 
 
 def test_another_persons_grant_answers_404_and_stays_as_it_was(world: World) -> None:

@@ -79,3 +79,20 @@ def test_a_preview_with_nothing_changed_says_so(world: World) -> None:
     )
     lines = _preview_lines(browser.post("/me/settings", form).text)
     assert lines == ["Nothing changes for any partner right now."]
+
+
+def test_a_preview_says_what_it_does_not_count(world: World) -> None:
+    browser = signed_in(world, "dave")
+    csrf = browser.csrf("/me/settings")
+    current = world.services.people.get_settings("p-dave")
+    assert "contacts" not in current.via_others
+    form = _form(
+        csrf,
+        "preview",
+        current.share_with_partners,
+        tuple(sorted(current.categories)),
+        (*sorted(current.via_others), "contacts"),
+    )
+    lines = _preview_lines(browser.post("/me/settings", form).text)
+    assert len(lines) == 1
+    assert lines[0].startswith("Partners of people who have you in their address book")

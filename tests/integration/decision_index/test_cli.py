@@ -69,6 +69,15 @@ def test_explain_in_2010_shows_the_agreement_not_started(world: str) -> None:
     assert code == 0
     assert "agreement.not_started" in out
     assert "DENY" in out
+    code, out, _ = run(*EXPLAIN, "--at", "2010-06-01", "--json", "--database", world)
+    doc = json.loads(out)
+    assert doc["reason"] == "agreement.not_started"
+    # No capability in force, so no quota to count: the rule neither holds nor fails.
+    assert {k: doc["rules"][-1][k] for k in ("code", "ok", "fails")} == {
+        "code": "quota.unchecked",
+        "ok": False,
+        "fails": False,
+    }
 
 
 def test_a_date_in_the_wrong_format_is_an_error_not_an_allow(world: str) -> None:

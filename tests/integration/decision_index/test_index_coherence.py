@@ -3,6 +3,7 @@ writes are seen within a second through the change feed (real SQLite, and Postgr
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 
@@ -237,3 +238,83 @@ def test_reinstating_a_suspended_partner_does_not_bring_back_the_grants_it_lost(
         decision = decisions.decide("device-maker", person, "contacts", "read", PURPOSE)
         assert decision.codes[:3] == ("partner.active", "agreement.in_force", "grant.revoked")
     assert decisions.exposure_count("device-maker", "contacts") == 0
+
+
+def test_a_request_the_engine_cannot_evaluate_is_denied_and_logged_with_its_cause(
+    world: Services, decisions: DecisionService, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.grants.record_grant(
+        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
+    )
+    assert ask(decisions)
+    # An index entry the engine cannot read (here, settings that are not a mask).
+    decisions.index.settings["p-alice"] = "everything on"  # type: ignore[assignment]
+    with caplog.at_level(logging.ERROR, logger="consentgate.services.decisions"):
+        decision = decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE)
+        explanation = decisions.explain("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    assert not decision.allowed
+    assert decision.failed == ("engine.error",)
+    assert (explanation.allowed, explanation.reason) == (False, "engine.error")
+    assert [x.code for x in explanation.rules] == ["engine.error"]
+    causes = [rec for rec in caplog.records if rec.exc_info is not None]
+    assert len(causes) == 2
+    assert all(rec.exc_info[0] is TypeError for rec in causes if rec.exc_info)
+    assert "engine.error" in causes[0].getMessage()
+
+
+def test_a_write_the_index_could_not_apply_is_logged_with_its_cause(
+    world: Services,
+    decisions: DecisionService,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from consentgate.errors import Unavailable
+    from consentgate.store import policy_source
+
+    grant = world.grants.record_grant(
+        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
+    )
+
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise Unavailable("the database is unavailable")
+
+    monkeypatch.setattr(policy_source, "grant_rows", unavailable)
+    with caplog.at_level(logging.ERROR, logger="consentgate.services.decisions"):
+        world.grants.revoke_grant(grant.id)
+    [record] = [rec for rec in caplog.records if rec.exc_info is not None]
+    assert record.exc_info is not None
+    assert record.exc_info[0] is Unavailable
+    assert "engine.error" in record.getMessage()
+
+
+def test_a_change_feed_that_cannot_be_read_is_logged_once_with_its_cause_and_when_it_recovers(
+    world: Services,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from consentgate.errors import Unavailable
+
+    follower = DecisionService(world.db, clock, poll_seconds=0.01)
+    follower.load()
+    real_sync = follower.sync
+    failures: list[int] = []
+
+    def flaky_sync() -> int:
+        if len(failures) < 5:
+            failures.append(1)
+            raise Unavailable("the database is unavailable")
+        return real_sync()
+
+    monkeypatch.setattr(follower, "sync", flaky_sync)
+    with caplog.at_level(logging.WARNING, logger="consentgate.services.decisions"):
+        follower.start()
+        try:
+            assert _eventually(lambda: any("read again" in m for m in caplog.messages), 2.0)
+        finally:
+            follower.stop()
+    errors = [rec for rec in caplog.records if rec.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+    assert errors[0].exc_info[0] is Unavailable
+    assert any("after 5 failed reads" in m for m in caplog.messages)

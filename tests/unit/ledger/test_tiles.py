@@ -48,6 +48,11 @@ def test_paths_round_trip() -> None:
         "0/x1/067",
         "0",
         "entries/abc",
+        # Non-ASCII digits (fullwidth, Arabic-Indic): str.isdigit() and \d take them.
+        "0/\uff10\uff10\uff10",
+        "\u0660/\u0660\u0660\u0660",
+        "0/000.p/\uff15",
+        "entries/x\u0660\u0660\u0661/000",
     ],
 )
 def test_non_canonical_paths_are_refused(path: str) -> None:

@@ -64,13 +64,17 @@ def test_no_name_in_the_engine_looks_like_a_way_around_a_rule() -> None:
 
 
 def test_the_only_allowed_decision_is_built_in_one_place_after_every_rule() -> None:
-    engine = (POLICY / "engine.py").read_text()
-    # ``Decision(True`` appears once, inside ``_allow``; ``_allow`` is reached only from the paths
-    # that checked every rule (one call site in ``decide_at``, one in ``_with_quota``).
+    sources = {path.name: path.read_text() for path in _sources()}
+    # ``Decision(True`` appears once in the whole package, inside ``Engine._allow``.
+    assert [name for name, text in sources.items() if "Decision(True" in text] == ["engine.py"]
+    engine = sources["engine.py"]
     assert engine.count("Decision(True") == 1
-    assert engine.count("self._allow(") == 2
-    # Partner kind is descriptive only: the engine never reads it.
+    # ``_allow`` (and the allowed decisions it keeps per grant) is reached from one place, right
+    # after the test that every rule's outcome held.
+    assert engine.count("self._allow(") == 1
+    # Partner kind is descriptive only: no rule ever reads it.
     assert ".kind" not in engine
+    assert ".kind" not in sources["rules.py"]
 
 
 def test_the_bypass_scan_would_catch_a_bypass() -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-import consentgate.policy
 from consentgate.domain import Category, PartnerStatus, Quota
-from consentgate.policy import ALLOWED, RULES, DecisionIndex, DecisionRequest, Engine
+from consentgate.policy import ALLOWED, RULES, DecisionRequest
 from consentgate.policy import reasons as r
+from consentgate.policy.decision import ERROR
 
 from .world import NOW, OTHER_PURPOSE, agreement, ask, grant, sharing, world
 
@@ -67,7 +65,10 @@ def test_an_agreement_from_2010_is_not_in_force_in_2017() -> None:
     old = agreement(start=NOW - timedelta(days=7 * 365), days=365)
     decision = world(agreements=(old,)).decide(ask(), NOW)
     assert decision.codes[1] == "agreement.expired"
+    # No capability in force, so no quota to count: listed with the rules, but not a reason.
     assert decision.codes[-1] == "quota.unchecked"
+    assert decision.failed == ("agreement.expired",)
+    assert decision.reason == "agreement.expired"
 
 
 @pytest.mark.parametrize(
@@ -153,20 +154,39 @@ def test_looking_without_consuming_does_not_use_quota() -> None:
     assert engine.decide(ask(), NOW).allowed
 
 
-def test_anything_the_engine_cannot_evaluate_is_a_deny_with_a_reason() -> None:
-    engine = Engine(DecisionIndex())
-    decision = engine.decide(object(), NOW)  # type: ignore[arg-type]  # not a request at all
-    assert not decision.allowed
-    assert decision.reason == r.ENGINE_ERROR
-    assert not engine.decide(ask(), "not a time").allowed  # type: ignore[arg-type]
+def test_a_request_that_could_not_be_evaluated_is_a_deny_named_engine_error() -> None:
+    # What the decision service answers when the engine raises (see the service's tests).
+    assert not ERROR.allowed
+    assert ERROR.reason == r.ENGINE_ERROR
+    assert ERROR.failed == (r.ENGINE_ERROR,)
 
 
-def test_every_reason_code_is_documented() -> None:
-    # Read from the source: a compiled module keeps no docstring.
-    source = (Path(consentgate.policy.__file__).parent / "reasons.py").read_text()
-    doc = ast.get_docstring(ast.parse(source)) or ""
-    for code in r.CODES:
-        assert f"``{code}``" in doc
+def test_a_shared_denial_cannot_be_turned_into_an_allow_by_a_caller() -> None:
+    engine = world(settings=(sharing(share=False),))
+    denied = engine.decide(ask(), NOW)
+    with pytest.raises(AttributeError):  # frozen: dataclasses.FrozenInstanceError
+        denied.allowed = True  # type: ignore[misc]  # the very thing a frozen decision forbids
+    with pytest.raises(AttributeError):
+        denied.outcomes = ALLOWED  # type: ignore[misc]
+    again = engine.decide(ask(), NOW)
+    assert again is denied
+    assert not again.allowed
+    assert again.reason == "settings.sharing_off"
+
+
+def test_a_shared_allow_cannot_be_widened_by_a_caller() -> None:
+    engine = world()
+    allowed = engine.decide(ask(), NOW)
+    obligations = allowed.obligations
+    assert obligations is not None
+    with pytest.raises(AttributeError):
+        allowed.obligations = None  # type: ignore[misc]  # frozen
+    with pytest.raises(AttributeError):
+        obligations.fields = frozenset({"id", "name", "phone"})  # type: ignore[misc]  # frozen
+    again = engine.decide(ask(), NOW)
+    assert again is allowed
+    assert again.obligations is obligations
+    assert obligations.fields == frozenset({"id", "name"})
 
 
 def test_a_newer_agreement_version_takes_over_its_limits() -> None:
@@ -180,3 +200,18 @@ def test_a_newer_agreement_version_takes_over_its_limits() -> None:
 def test_an_allowed_decision_is_shared_not_rebuilt() -> None:
     engine = world()
     assert engine.decide(ask(), NOW) is engine.decide(ask(), NOW)
+
+
+def test_a_grant_is_active_until_its_revocation_for_the_domain_and_the_engine_alike() -> None:
+    revoked = NOW + timedelta(hours=1)  # stamped later than the decision: asked about the past
+    given = grant(revoked_at=revoked)
+    engine = world(grants=(given,))
+    for moment, active in [
+        (NOW, True),
+        (revoked - timedelta(seconds=1), True),
+        (revoked, False),
+        (NOW + timedelta(days=2), False),
+    ]:
+        assert given.active(moment) is active
+        assert engine.decide(ask(), moment, consume=False).allowed is active
+    assert engine.decide(ask(), revoked).codes[2] == "grant.revoked"
