@@ -185,9 +185,13 @@ function bundleReader(size) {
   };
 }
 
-/** An entry bundle: each entry as a big-endian uint16 length and its bytes. */
 async function fetchBundle(path, width) {
   const data = new Uint8Array(await (await fetchOk(path, "the entry's tile")).arrayBuffer());
+  return decodeBundle(data, width);
+}
+
+/** An entry bundle of `width` entries, each a big-endian uint16 length and the entry's bytes. */
+function decodeBundle(data, width) {
   const entries = [];
   let at = 0;
   while (at < data.length) {
@@ -427,3 +431,18 @@ async function main() {
 }
 
 main();
+
+// The checks on their own, for the tests (tests/e2e/browser/test_verify_js.py) and for anyone who
+// wants to reuse them: importing this module on a page without the history table does nothing else.
+export {
+  Failure,
+  checkEntry,
+  decodeBundle,
+  encodeIndex,
+  leafHash,
+  millis,
+  openNote,
+  parseCheckpoint,
+  parseVerifierKey,
+  rootFromInclusionProof,
+};
