@@ -153,7 +153,14 @@ class PersonIn(_Request):
 
 
 # --- responses ------------------------------------------------------------------------------------
-class PartnerOut(BaseModel):
+class _Response(BaseModel):
+    """A response body read from the domain object's attributes of the same names (enums as
+    their values, tuples as lists); ``of`` says which object each one is read from."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PartnerOut(_Response):
     id: str
     name: str
     kind: str
@@ -161,17 +168,17 @@ class PartnerOut(BaseModel):
 
     @classmethod
     def of(cls, p: Partner) -> PartnerOut:
-        return cls(id=p.id, name=p.name, kind=p.kind, status=p.status.value)
+        return cls.model_validate(p)
 
 
-class PurposeOut(BaseModel):
+class PurposeOut(_Response):
     id: str
     description: str
     data_use: str
 
     @classmethod
     def of(cls, p: Purpose) -> PurposeOut:
-        return cls(id=p.id, description=p.description, data_use=p.data_use)
+        return cls.model_validate(p)
 
 
 class QuotaOut(BaseModel):
@@ -231,7 +238,7 @@ class AgreementOut(BaseModel):
         )
 
 
-class ClientOut(BaseModel):
+class ClientOut(_Response):
     client_id: str
     partner_id: str
     name: str
@@ -241,14 +248,7 @@ class ClientOut(BaseModel):
 
     @classmethod
     def of(cls, c: ClientRow) -> ClientOut:
-        return cls(
-            client_id=c.client_id,
-            partner_id=c.partner_id,
-            name=c.name,
-            redirect_uris=list(c.redirect_uris),
-            created_at=c.created_at,
-            secret_rotated_at=c.secret_rotated_at,
-        )
+        return cls.model_validate(c)
 
 
 class IssuedClientOut(ClientOut):
@@ -259,7 +259,7 @@ class IssuedClientOut(ClientOut):
         return cls(**ClientOut.of(issued.client).model_dump(), client_secret=issued.secret)
 
 
-class PersonOut(BaseModel):
+class PersonOut(_Response):
     id: str
     handle: str
     display_name: str
@@ -267,10 +267,10 @@ class PersonOut(BaseModel):
 
     @classmethod
     def of(cls, p: Person) -> PersonOut:
-        return cls(id=p.id, handle=p.handle, display_name=p.display_name, created_at=p.created_at)
+        return cls.model_validate(p)
 
 
-class ObligationOut(BaseModel):
+class ObligationOut(_Response):
     id: str
     partner_id: str
     person_id: str
@@ -283,17 +283,7 @@ class ObligationOut(BaseModel):
 
     @classmethod
     def of(cls, o: DeletionObligation) -> ObligationOut:
-        return cls(
-            id=o.id,
-            partner_id=o.partner_id,
-            person_id=o.person_id,
-            category=o.category.value,
-            grant_id=o.grant_id,
-            reason=o.reason.value,
-            opened_at=o.opened_at,
-            due_at=o.due_at,
-            confirmed_at=o.confirmed_at,
-        )
+        return cls.model_validate(o)
 
 
 class ImportOut(BaseModel):
