@@ -108,6 +108,21 @@ def authorize(
     return auth, answer.headers["location"]
 
 
+def code_exchange(
+    auth: Authorization, location: str, *, redirect_uri: str = REDIRECT_URI, pkce: bool = True
+) -> dict[str, str]:
+    """The token request that redeems the code in ``location`` (RFC 6749 §4.1.3), with the PKCE
+    verifier (RFC 7636 §4.5) unless ``pkce`` is false."""
+    data = {
+        "grant_type": "authorization_code",
+        "code": query(location)["code"],
+        "redirect_uri": redirect_uri,
+    }
+    if pkce:
+        data["code_verifier"] = auth.verifier
+    return data
+
+
 def get_token(world: World, client: OAuth2Session, handle: str = "alice") -> dict[str, Any]:
     auth, location = authorize(world, client, handle)
     token: dict[str, Any] = client.fetch_token(

@@ -17,7 +17,16 @@ from consentgate.domain import Action, Capability, Category
 from consentgate.ledger.entries import AccessDecision, decode_entry
 from consentgate.store.bulk import insert_rows
 
-from .flow import CLIENTS, REDIRECT_URI, Browser, World, authorize, partner, query, token_call
+from .flow import (
+    CLIENTS,
+    REDIRECT_URI,
+    Browser,
+    World,
+    authorize,
+    code_exchange,
+    partner,
+    token_call,
+)
 
 MUSIC_READ = [
     {
@@ -276,12 +285,7 @@ def test_oauth_refusals_are_recorded_for_operators(
 ) -> None:
     client = partner(data)
     auth, location = authorize(data, client)
-    code = {
-        "grant_type": "authorization_code",
-        "code": query(location)["code"],
-        "redirect_uri": REDIRECT_URI,
-        "code_verifier": auth.verifier,
-    }
+    code = code_exchange(auth, location)
     assert token_call(data, "tunes", code).status_code == 200
     with caplog.at_level(logging.WARNING, logger="consentgate.oauth"):
         assert token_call(data, "tunes", code).status_code == 400  # the same code again

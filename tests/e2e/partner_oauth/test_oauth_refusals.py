@@ -12,6 +12,7 @@ from .flow import (
     Browser,
     World,
     authorize,
+    code_exchange,
     consent_page,
     field,
     form_action,
@@ -30,12 +31,7 @@ def _grants(world: World, person_id: str = "p-alice") -> int:
 def test_a_code_used_twice_is_refused_and_revokes_the_tokens_it_gave(world: World) -> None:
     client = partner(world)
     auth, location = authorize(world, client)
-    data = {
-        "grant_type": "authorization_code",
-        "code": query(location)["code"],
-        "redirect_uri": REDIRECT_URI,
-        "code_verifier": auth.verifier,
-    }
+    data = code_exchange(auth, location)
     first = token_call(world, "tunes", data)
     assert first.status_code == 200, first.text
     second = token_call(world, "tunes", data)
@@ -58,30 +54,15 @@ def test_a_redirect_uri_differing_at_the_token_endpoint_is_refused(world: World)
     client = partner(world)
     auth, location = authorize(world, client)
     answer = token_call(
-        world,
-        "tunes",
-        {
-            "grant_type": "authorization_code",
-            "code": query(location)["code"],
-            "redirect_uri": REDIRECT_URI + "/other",
-            "code_verifier": auth.verifier,
-        },
+        world, "tunes", code_exchange(auth, location, redirect_uri=REDIRECT_URI + "/other")
     )
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
 
 
 def test_a_missing_pkce_verifier_is_refused(world: World) -> None:
-    _auth, location = authorize(world, partner(world))
-    answer = token_call(
-        world,
-        "tunes",
-        {
-            "grant_type": "authorization_code",
-            "code": query(location)["code"],
-            "redirect_uri": REDIRECT_URI,
-        },
-    )
+    auth, location = authorize(world, partner(world))
+    answer = token_call(world, "tunes", code_exchange(auth, location, pkce=False))
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_request"
     assert "code_verifier" in answer.json()["error_description"]
@@ -212,16 +193,7 @@ def test_client_authentication_failures_answer_invalid_client(world: World) -> N
 
 def test_a_code_from_one_partner_is_useless_to_another(world: World) -> None:
     auth, location = authorize(world, partner(world))
-    answer = token_call(
-        world,
-        "handset",
-        {
-            "grant_type": "authorization_code",
-            "code": query(location)["code"],
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": auth.verifier,
-        },
-    )
+    answer = token_call(world, "handset", code_exchange(auth, location))
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
 
