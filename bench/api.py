@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,16 +36,11 @@ from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.bulk import insert_rows
 from consentgate.store.migrate import upgrade
+from consentgate.testing import free_port, issue_token
 
 HERE = Path(__file__).parent
 PURPOSE = "music.share"
 PAGE = 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build_world(url: str, data_dir: Path) -> str:
@@ -96,24 +90,8 @@ def build_world(url: str, data_dir: Path) -> str:
                 for n in range(60)
             ],
         )
-    client = services.clients.create_client("tunes", "bench", ["http://127.0.0.1/callback"])
     scope = GrantScope(Category.MESSAGES, Action.READ, PURPOSE)
-    grant = services.grants.record_grant(
-        people[0],
-        "tunes",
-        frozenset({scope}),
-        receipt_text="bench",
-        client_id=client.client.client_id,
-    )
-    token = "bench-" + uuid.uuid4().hex
-    services.tokens.save_tokens(
-        access_token=token,
-        refresh_token=None,
-        client_id=client.client.client_id,
-        person_id=people[0],
-        grant_id=grant.id,
-        scopes=frozenset({scope}),
-    )
+    token = issue_token(services, people[0], "tunes", frozenset({scope}), label="bench")
     db.dispose()
     return token
 

@@ -1,19 +1,24 @@
-"""Helpers for people testing consentgate or code built on it: a clock you move by hand, and a
-real HTTP server for end-to-end tests."""
+"""Helpers for people testing consentgate or code built on it: a clock you move by hand, a real
+HTTP server for end-to-end tests, and a partner's access token without the OAuth flow."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-__all__ = ["FrozenClock", "free_port", "serving"]
+if TYPE_CHECKING:
+    from consentgate.domain import GrantScope
+    from consentgate.services.wiring import Services
+
+__all__ = ["FrozenClock", "free_port", "issue_token", "serving"]
 
 #: An ASGI application (FastAPI, Starlette, …).
 ASGIApplication = Any
@@ -67,3 +72,30 @@ def serving(app: ASGIApplication, *, port: int = 0, timeout_seconds: float = 20.
     finally:
         server.should_exit = True
         thread.join(timeout_seconds)
+
+
+def issue_token(
+    services: Services,
+    person_id: str,
+    partner_id: str,
+    scopes: frozenset[GrantScope],
+    *,
+    label: str,
+) -> str:
+    """An access token (no refresh token) of a new client of ``partner_id``, on a new grant of
+    ``scopes`` from ``person_id``: what a completed OAuth flow leaves behind, without the flow
+    (for load and outage tests). ``label`` names the client, the receipt and the token's start."""
+    client = services.clients.create_client(partner_id, label, ["http://127.0.0.1/callback"])
+    grant = services.grants.record_grant(
+        person_id, partner_id, scopes, receipt_text=label, client_id=client.client.client_id
+    )
+    token = f"{label}-{uuid.uuid4().hex}"
+    services.tokens.save_tokens(
+        access_token=token,
+        refresh_token=None,
+        client_id=client.client.client_id,
+        person_id=person_id,
+        grant_id=grant.id,
+        scopes=scopes,
+    )
+    return token

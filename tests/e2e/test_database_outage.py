@@ -7,7 +7,6 @@ open ones), then lets it back in and checks that the log still verifies.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.bulk import insert_rows
 from consentgate.store.log import SqlLogStore
-from consentgate.testing import serving
+from consentgate.testing import issue_token, serving
 
 SCOPE = GrantScope(Category.FRIENDS, Action.READ, "search.social")
 
@@ -68,23 +67,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, Servic
         insert_rows(
             conn, "friendships", [{"person_id": "p-alice", "friend_id": "p-bob", "since": now}]
         )
-    client = services.clients.create_client("findit", "findit app", ["http://127.0.0.1/cb"])
-    grant = services.grants.record_grant(
-        "p-alice",
-        "findit",
-        frozenset({SCOPE}),
-        receipt_text="FindIt may list your friends",
-        client_id=client.client.client_id,
-    )
-    token = "outage-" + uuid.uuid4().hex
-    services.tokens.save_tokens(
-        access_token=token,
-        refresh_token=None,
-        client_id=client.client.client_id,
-        person_id="p-alice",
-        grant_id=grant.id,
-        scopes=frozenset({SCOPE}),
-    )
+    token = issue_token(services, "p-alice", "findit", frozenset({SCOPE}), label="outage")
     name = make_url(database_url).database
     assert name is not None
     try:
