@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from consentgate.cli import policy
-from consentgate.domain import Action, Capability, Category, GrantScope
+from consentgate.domain import Action, Category, GrantScope
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.services.wiring import Services
 from consentgate.testing import FrozenClock
@@ -23,20 +22,9 @@ app.command("exposure")(policy.exposure)
 
 
 @pytest.fixture
-def world(services: Services, clock: FrozenClock, database_url: str) -> str:
-    services.partners.register_purpose(PURPOSE, "Sync your contacts", "essential.service")
-    services.partners.register_partner("device-maker", "Device Maker", "device maker")
-    services.partners.sign_agreement(
-        "device-maker",
-        (Capability(Category.CONTACTS, Action.READ, PURPOSE, frozenset({"id", "name"})),),
-        valid_from=clock.now - timedelta(days=10),
-        valid_until=clock.now + timedelta(days=365),
-    )
-    services.people.register_person("alice", "Alice", person_id="p-alice")
-    services.people.set_settings(
-        "p-alice", share_with_partners=True, categories=frozenset({Category.CONTACTS})
-    )
-    services.grants.record_grant(
+def world(device_maker: Services, database_url: str) -> str:
+    """The device maker's world with alice's grant, in the database the CLI opens."""
+    device_maker.grants.record_grant(
         "p-alice",
         "device-maker",
         frozenset({GrantScope(Category.CONTACTS, Action.READ, PURPOSE)}),

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 
 import pytest
 
-from consentgate.domain import Action, Capability, Category, GrantScope, PartnerStatus
+from consentgate.domain import Action, Category, GrantScope, PartnerStatus
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.services.decisions import DecisionService
 from consentgate.services.wiring import Services
@@ -21,22 +20,8 @@ READ_CONTACTS = GrantScope(Category.CONTACTS, Action.READ, PURPOSE)
 
 
 @pytest.fixture
-def world(services: Services, clock: FrozenClock) -> Services:
-    services.partners.register_purpose(
-        PURPOSE, "Sync your contacts to your phone", "essential.service"
-    )
-    services.partners.register_partner("device-maker", "Device Maker", "device maker")
-    services.partners.sign_agreement(
-        "device-maker",
-        (Capability(Category.CONTACTS, Action.READ, PURPOSE, frozenset({"id", "name"})),),
-        valid_from=clock.now - timedelta(days=10),
-        valid_until=clock.now + timedelta(days=365),
-    )
-    services.people.register_person("alice", "Alice", person_id="p-alice")
-    services.people.set_settings(
-        "p-alice", share_with_partners=True, categories=frozenset({Category.CONTACTS})
-    )
-    return services
+def world(device_maker: Services) -> Services:
+    return device_maker
 
 
 @pytest.fixture
