@@ -59,6 +59,19 @@ def test_a_changed_row_is_named(log: SqlLogStore, signer: NoteSigner, database_u
     assert caught.value.index == 417
 
 
+def _slip_in(db: Database, index: int) -> None:
+    """Write an entry row behind the sequencer's back, as an attacker with database access would."""
+    with db.begin() as conn:
+        conn.execute(
+            insert(log_entries).values(
+                idx=index,
+                data=b"slipped in",
+                leaf_hash=tree.leaf_hash(b"slipped in"),
+                created_at=conn.execute(select(log_checkpoints.c.signed_at)).scalars().first(),
+            )
+        )
+
+
 def test_a_deleted_row_is_named(log: SqlLogStore, signer: NoteSigner, database_url: str) -> None:
     with log.db.begin() as conn:
         conn.execute(delete(log_entries).where(log_entries.c.idx == 300))
@@ -74,15 +87,7 @@ def test_reordered_rows_are_named(log: SqlLogStore, signer: NoteSigner, database
 
 
 def test_an_appended_row_is_named(log: SqlLogStore, signer: NoteSigner, database_url: str) -> None:
-    with log.db.begin() as conn:
-        conn.execute(
-            insert(log_entries).values(
-                idx=600,
-                data=b"slipped in",
-                leaf_hash=tree.leaf_hash(b"slipped in"),
-                created_at=conn.execute(select(log_checkpoints.c.signed_at)).scalars().first(),
-            )
-        )
+    _slip_in(log.db, 600)
     with pytest.raises(UnsignedEntries, match="entry 600"):
         verify_log(DatabaseLogSource(database_url), signer.verifier)
 
@@ -92,15 +97,7 @@ def test_the_sequencer_refuses_an_index_written_behind_its_back(
 ) -> None:
     seq = Sequencer(log, signer, checkpoint_interval=3600).start()
     try:
-        with log.db.begin() as conn:
-            conn.execute(
-                insert(log_entries).values(
-                    idx=600,
-                    data=b"slipped in",
-                    leaf_hash=tree.leaf_hash(b"slipped in"),
-                    created_at=conn.execute(select(log_checkpoints.c.signed_at)).scalars().first(),
-                )
-            )
+        _slip_in(log.db, 600)
         with pytest.raises(IntegrityError, match="index 600 was written outside the sequencer"):
             seq.append(b"an honest decision")
         with pytest.raises(IntegrityError):
