@@ -18,6 +18,18 @@ def _me(http: requests.Session, base: str) -> int:
     return http.get(base + "/v1/me/settings", timeout=10).status_code
 
 
+def _sign_out(
+    deployment: Deployment, http: requests.Session, url: str, *, home: str
+) -> requests.Response:
+    """Press a sign-out button: post ``url`` with the CSRF token of the home page at ``home``."""
+    return http.post(
+        url,
+        data={"csrf_token": deployment.csrf(http, home, "/")},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
 def test_a_cookie_copied_before_sign_out_stops_working_at_once(deployment: Deployment) -> None:
     a, b = deployment.bases
     person = deployment.signed_in("dana", server=0)
@@ -25,12 +37,7 @@ def test_a_cookie_copied_before_sign_out_stops_working_at_once(deployment: Deplo
     assert _me(copy, a) == 200
     assert _me(copy, b) == 200
     assert "Signed in as Dana" in copy.get(b + "/", timeout=10).text
-    out = person.post(
-        b + "/logout",
-        data={"csrf_token": deployment.csrf(person, a, "/")},
-        allow_redirects=False,
-        timeout=10,
-    )
+    out = _sign_out(deployment, person, b + "/logout", home=a)
     assert out.status_code == 303
     for base in (a, b):
         assert _me(copy, base) == 401
@@ -48,12 +55,7 @@ def test_sign_out_everywhere_ends_every_session_of_the_person_only(deployment: D
     refused = laptop.post(a + "/logout/everywhere", data={}, allow_redirects=False, timeout=10)
     assert refused.status_code == 403
     assert _me(phone, b) == 200
-    out = laptop.post(
-        a + "/logout/everywhere",
-        data={"csrf_token": deployment.csrf(laptop, a, "/")},
-        allow_redirects=False,
-        timeout=10,
-    )
+    out = _sign_out(deployment, laptop, a + "/logout/everywhere", home=a)
     assert out.status_code == 303
     for base in (a, b):
         assert _me(laptop, base) == 401
