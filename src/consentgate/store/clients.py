@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from consentgate.store.rows import from_row
 from consentgate.store.tables import oauth_clients
 
 
@@ -22,17 +23,9 @@ class ClientRow:
 
 
 def insert_client(conn: Connection, client: ClientRow) -> None:
-    conn.execute(
-        insert(oauth_clients).values(
-            client_id=client.client_id,
-            partner_id=client.partner_id,
-            name=client.name,
-            secret_hash=client.secret_hash,
-            redirect_uris="\n".join(client.redirect_uris),
-            created_at=client.created_at,
-            secret_rotated_at=client.secret_rotated_at,
-        )
-    )
+    """Store a client; its redirect URIs are one column, a URI a line."""
+    values = asdict(client) | {"redirect_uris": "\n".join(client.redirect_uris)}
+    conn.execute(insert(oauth_clients).values(**values))
 
 
 def get_client(conn: Connection, client_id: str) -> ClientRow | None:
@@ -43,15 +36,8 @@ def get_client(conn: Connection, client_id: str) -> ClientRow | None:
     )
     if row is None:
         return None
-    return ClientRow(
-        client_id=row["client_id"],
-        partner_id=row["partner_id"],
-        name=row["name"],
-        secret_hash=row["secret_hash"],
-        redirect_uris=tuple(u for u in row["redirect_uris"].split("\n") if u),
-        created_at=row["created_at"],
-        secret_rotated_at=row["secret_rotated_at"],
-    )
+    uris = tuple(u for u in row["redirect_uris"].split("\n") if u)
+    return from_row(ClientRow, row, redirect_uris=uris)
 
 
 def clients_of_partner(conn: Connection, partner_id: str) -> list[str]:

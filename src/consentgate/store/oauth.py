@@ -8,11 +8,12 @@ two concurrent requests can never both succeed (RFC 6749 §4.1.2, §10.5; RFC 97
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
+from consentgate.store.rows import from_row
 from consentgate.store.tables import oauth_clients, oauth_codes, oauth_tokens
 
 #: Grant ids per statement when revoking the tokens of many grants at once.
@@ -54,20 +55,7 @@ class TokenRow:
 
 
 def insert_code(conn: Connection, code: CodeRow) -> None:
-    conn.execute(
-        insert(oauth_codes).values(
-            code_hash=code.code_hash,
-            client_id=code.client_id,
-            person_id=code.person_id,
-            grant_id=code.grant_id,
-            redirect_uri=code.redirect_uri,
-            code_challenge=code.code_challenge,
-            code_challenge_method=code.code_challenge_method,
-            authorization_details=code.authorization_details,
-            expires_at=code.expires_at,
-            used_at=code.used_at,
-        )
-    )
+    conn.execute(insert(oauth_codes).values(**asdict(code)))
 
 
 def get_code(conn: Connection, code_hash: str) -> CodeRow | None:
@@ -123,23 +111,6 @@ def insert_token(
     )
 
 
-def _token(row: RowMapping) -> TokenRow:
-    return TokenRow(
-        id=row["id"],
-        family_id=row["family_id"],
-        client_id=row["client_id"],
-        partner_id=row["partner_id"],
-        person_id=row["person_id"],
-        grant_id=row["grant_id"],
-        authorization_details=row["authorization_details"],
-        issued_at=row["issued_at"],
-        access_expires_at=row["access_expires_at"],
-        refresh_expires_at=row["refresh_expires_at"],
-        refresh_used_at=row["refresh_used_at"],
-        revoked_at=row["revoked_at"],
-    )
-
-
 _TOKEN_QUERY = select(oauth_tokens, oauth_clients.c.partner_id).join(
     oauth_clients, oauth_clients.c.client_id == oauth_tokens.c.client_id
 )
@@ -148,13 +119,13 @@ _TOKEN_QUERY = select(oauth_tokens, oauth_clients.c.partner_id).join(
 def token_by_access_hash(conn: Connection, access_hash: str) -> TokenRow | None:
     query = _TOKEN_QUERY.where(oauth_tokens.c.access_token_hash == access_hash)
     row = conn.execute(query).mappings().first()
-    return None if row is None else _token(row)
+    return None if row is None else from_row(TokenRow, row)
 
 
 def token_by_refresh_hash(conn: Connection, refresh_hash: str) -> TokenRow | None:
     query = _TOKEN_QUERY.where(oauth_tokens.c.refresh_token_hash == refresh_hash)
     row = conn.execute(query).mappings().first()
-    return None if row is None else _token(row)
+    return None if row is None else from_row(TokenRow, row)
 
 
 def use_refresh(conn: Connection, token_id: str, at: datetime) -> bool:

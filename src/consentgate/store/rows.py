@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import RowMapping
 
@@ -25,14 +26,21 @@ from consentgate.domain import (
     RecordScope,
 )
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def from_row(cls: type[T], row: RowMapping, **computed: Any) -> T:
+    """A ``cls`` whose fields are the row's columns of the same names, except those given in
+    ``computed`` (the ones that need converting, or come from other rows)."""
+    columns = {f.name: row[f.name] for f in fields(cls) if f.name not in computed}
+    return cls(**columns, **computed)
+
 
 def person(row: RowMapping) -> Person:
-    return Person(
-        id=row["id"],
-        handle=row["handle"],
-        display_name=row["display_name"],
-        created_at=row["created_at"],
-    )
+    return from_row(Person, row)
 
 
 def settings(row: RowMapping) -> PrivacySettings:
@@ -82,17 +90,7 @@ def capability_row(agreement_id: str, cap: Capability) -> dict[str, Any]:
 
 
 def agreement(row: RowMapping, caps: Iterable[Capability]) -> Agreement:
-    return Agreement(
-        id=row["id"],
-        partner_id=row["partner_id"],
-        version=row["version"],
-        valid_from=row["valid_from"],
-        valid_until=row["valid_until"],
-        retention_days=row["retention_days"],
-        capabilities=tuple(caps),
-        signed_at=row["signed_at"],
-        ended_at=row["ended_at"],
-    )
+    return from_row(Agreement, row, capabilities=tuple(caps))
 
 
 def scope(row: RowMapping) -> GrantScope:
@@ -100,29 +98,13 @@ def scope(row: RowMapping) -> GrantScope:
 
 
 def grant(row: RowMapping, scopes: Iterable[GrantScope]) -> Grant:
-    return Grant(
-        id=row["id"],
-        person_id=row["person_id"],
-        partner_id=row["partner_id"],
-        client_id=row["client_id"],
-        scopes=frozenset(scopes),
-        issued_at=row["issued_at"],
-        expires_at=row["expires_at"],
-        receipt_hash=row["receipt_hash"],
-        agreement_id=row["agreement_id"],
-        revoked_at=row["revoked_at"],
-    )
+    return from_row(Grant, row, scopes=frozenset(scopes))
 
 
 def obligation(row: RowMapping) -> DeletionObligation:
-    return DeletionObligation(
-        id=row["id"],
-        partner_id=row["partner_id"],
-        person_id=row["person_id"],
+    return from_row(
+        DeletionObligation,
+        row,
         category=Category(row["category"]),
-        grant_id=row["grant_id"],
         reason=ObligationReason(row["reason"]),
-        opened_at=row["opened_at"],
-        due_at=row["due_at"],
-        confirmed_at=row["confirmed_at"],
     )

@@ -17,9 +17,9 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
 from consentgate.domain import Category
@@ -91,6 +91,23 @@ def parse_filters(
 
 
 @dataclass(frozen=True, slots=True)
+class FilterQuery:
+    """The filters' query parameters as sent; checked by :meth:`parse` only once the person is
+    known, so a signed-out visitor is sent to sign in whatever the filters say."""
+
+    partner: str | None = None
+    category: str | None = None
+    decision: str | None = None
+    period: str | None = None
+
+    def parse(self) -> Filters:
+        return parse_filters(self.partner, self.category, self.decision, self.period)
+
+
+FilterQueryDep = Annotated[FilterQuery, Depends()]
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineRow:
     """One partner and category: accesses per day over the last 30 days, oldest day first."""
 
@@ -153,17 +170,14 @@ def history_page(
     services: ServicesDep,
     cookies: CookiesDep,
     running: RunningDep,
-    partner: str | None = None,
-    category: str | None = None,
-    decision: str | None = None,
-    period: str | None = None,
+    query: FilterQueryDep,
     page: int = 1,
 ) -> Response:
     """The access history, its timeline, filters and pages."""
     session = signed_in(request, services, cookies)
     if session is None or session.person_id is None:
         return to_login(request)
-    filters = parse_filters(partner, category, decision, period)
+    filters = query.parse()
     if not 1 <= page <= _MAX_PAGE:
         raise InvalidInput(f"page must be between 1 and {_MAX_PAGE}")
     rows, total = services.privacy.history(
@@ -198,21 +212,28 @@ def history_page(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Export:
+    """One export's rows (newest first), how many matched in all, and for whom."""
+
+    person_id: str
+    filters: Filters
+    rows: list[dict[str, Any]]
+    total: int
+
+
 def _export(
-    request: Request,
-    services: Services,
-    cookies: Any,
-    args: tuple[str | None, str | None, str | None, str | None],
-) -> tuple[list[dict[str, Any]], int, Filters] | Response:
+    request: Request, services: Services, cookies: Any, query: FilterQuery
+) -> _Export | Response:
     session = signed_in(request, services, cookies)
     if session is None or session.person_id is None:
         return to_login(request)
-    filters = parse_filters(*args)
+    filters = query.parse()
     rows, total = services.privacy.history(
         session.person_id, filters.where(services), offset=0, limit=EXPORT_LIMIT
     )
     names = services.privacy.partner_names()
-    return [_export_row(r, names) for r in rows], total, filters
+    return _Export(session.person_id, filters, [_export_row(r, names) for r in rows], total)
 
 
 @router.get("/me/history.json")
@@ -221,29 +242,23 @@ def history_json(
     services: ServicesDep,
     cookies: CookiesDep,
     running: RunningDep,
-    partner: str | None = None,
-    category: str | None = None,
-    decision: str | None = None,
-    period: str | None = None,
+    query: FilterQueryDep,
 ) -> Response:
     """The filtered history as JSON (at most :data:`EXPORT_LIMIT` rows, newest first)."""
-    found = _export(request, services, cookies, (partner, category, decision, period))
+    found = _export(request, services, cookies, query)
     if isinstance(found, Response):
         return found
-    rows, total, filters = found
-    session = signed_in(request, services, cookies)
-    assert session is not None
-    assert session.person_id is not None
+    filters = found.filters
     body = {
-        "person_reference": running.person_ref(session.person_id),
+        "person_reference": running.person_ref(found.person_id),
         "filters": {
             "partner": filters.partner or None,
             "category": filters.category or None,
             "decision": filters.decision or None,
             "period": filters.period,
         },
-        "total": total,
-        "accesses": rows,
+        "total": found.total,
+        "accesses": found.rows,
     }
     headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="history.json"'}
     return JSONResponse(body, headers=headers)
@@ -279,20 +294,16 @@ def history_csv(
     request: Request,
     services: ServicesDep,
     cookies: CookiesDep,
-    partner: str | None = None,
-    category: str | None = None,
-    decision: str | None = None,
-    period: str | None = None,
+    query: FilterQueryDep,
 ) -> Response:
     """The filtered history as CSV (RFC 4180, a header line first)."""
-    found = _export(request, services, cookies, (partner, category, decision, period))
+    found = _export(request, services, cookies, query)
     if isinstance(found, Response):
         return found
-    rows, _, _ = found
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(_CSV_FIELDS)
-    for row in rows:
+    for row in found.rows:
         writer.writerow([_cell(row[f]) for f in _CSV_FIELDS])
     headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="history.csv"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

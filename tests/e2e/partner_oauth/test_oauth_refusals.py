@@ -235,20 +235,26 @@ def test_oversized_and_repeated_parameters_are_refused(world: World) -> None:
     assert twice.json()["error"] == "invalid_request"
 
 
-def test_a_partner_whose_agreement_ended_cannot_even_ask(world: World) -> None:
+def _ask_for_friends(world: World, partner_id: str, purpose: str) -> dict[str, str]:
+    """Alice, signed in, is sent by ``partner_id`` to ask for her friends' list; the refusal is
+    redirected back to the partner, and its query (``error``, ``error_description``) returned."""
     friends = [
         {
             "type": "consentgate_access",
             "categories": ["friends"],
             "actions": ["read"],
-            "purpose": "search.social",
+            "purpose": purpose,
         }
     ]
     browser = Browser(world)
     browser.sign_in("alice")
-    answer = browser.get(start(world, partner(world, "findit"), friends).url)
+    answer = browser.get(start(world, partner(world, partner_id), friends).url)
     assert answer.status_code == 302
-    error = query(answer.headers["location"])
+    return query(answer.headers["location"])
+
+
+def test_a_partner_whose_agreement_ended_cannot_even_ask(world: World) -> None:
+    error = _ask_for_friends(world, "findit", "search.social")
     assert error["error"] == "invalid_authorization_details"
     # Named as the data API and ``explain`` name the same state: ended early, not "never signed".
     assert error["error_description"].endswith("(agreement.ended)")
@@ -259,18 +265,6 @@ def test_a_partner_whose_agreement_ended_cannot_even_ask(world: World) -> None:
 
 
 def test_a_suspended_partner_cannot_ask(world: World) -> None:
-    friends = [
-        {
-            "type": "consentgate_access",
-            "categories": ["friends"],
-            "actions": ["read"],
-            "purpose": "music.share",
-        }
-    ]
-    browser = Browser(world)
-    browser.sign_in("alice")
-    answer = browser.get(start(world, partner(world, "reelview"), friends).url)
-    assert answer.status_code == 302
-    error = query(answer.headers["location"])
+    error = _ask_for_friends(world, "reelview", "music.share")
     assert error["error"] == "unauthorized_client"
     assert error["error_description"].endswith("(partner.suspended)")

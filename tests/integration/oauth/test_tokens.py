@@ -39,6 +39,21 @@ def grant(services: Services, clock: FrozenClock) -> Grant:
     )
 
 
+def _save_code(services: Services, grant: Grant) -> str:
+    code = new_secret()
+    services.tokens.save_code(
+        code,
+        client_id="tunes-app",
+        person_id=grant.person_id,
+        grant_id=grant.id,
+        redirect_uri="https://tunes.example/cb",
+        code_challenge="c" * 43,
+        code_challenge_method="S256",
+        scopes=SCOPES,
+    )
+    return code
+
+
 def _issue(services: Services, grant: Grant) -> tuple[str, str]:
     access, refresh = new_secret(), new_secret()
     services.tokens.save_tokens(
@@ -53,17 +68,7 @@ def _issue(services: Services, grant: Grant) -> tuple[str, str]:
 
 
 def test_only_hashes_of_codes_and_tokens_are_stored(services: Services, grant: Grant) -> None:
-    code = new_secret()
-    services.tokens.save_code(
-        code,
-        client_id="tunes-app",
-        person_id="p-alice",
-        grant_id=grant.id,
-        redirect_uri="https://tunes.example/cb",
-        code_challenge="c" * 43,
-        code_challenge_method="S256",
-        scopes=SCOPES,
-    )
+    code = _save_code(services, grant)
     access, refresh = _issue(services, grant)
     with services.db.read() as conn:
         codes = conn.execute(select(oauth_codes.c.code_hash)).scalars().all()
@@ -77,43 +82,19 @@ def test_only_hashes_of_codes_and_tokens_are_stored(services: Services, grant: G
 def test_a_code_is_redeemed_once_by_its_own_client_before_it_expires(
     services: Services, grant: Grant, clock: FrozenClock
 ) -> None:
-    def save() -> str:
-        code = new_secret()
-        services.tokens.save_code(
-            code,
-            client_id="tunes-app",
-            person_id="p-alice",
-            grant_id=grant.id,
-            redirect_uri="https://tunes.example/cb",
-            code_challenge="c" * 43,
-            code_challenge_method="S256",
-            scopes=SCOPES,
-        )
-        return code
-
-    code = save()
+    code = _save_code(services, grant)
     assert services.tokens.redeem_code(code, "other-client") is None
     redeemed = services.tokens.redeem_code(code, "tunes-app")
     assert redeemed is not None
     assert redeemed.grant_id == grant.id
     assert services.tokens.redeem_code(code, "tunes-app") is None
-    late = save()
+    late = _save_code(services, grant)
     clock.advance(seconds=CODE_SECONDS)
     assert services.tokens.redeem_code(late, "tunes-app") is None
 
 
 def test_a_replayed_code_revokes_the_tokens_of_its_grant(services: Services, grant: Grant) -> None:
-    code = new_secret()
-    services.tokens.save_code(
-        code,
-        client_id="tunes-app",
-        person_id="p-alice",
-        grant_id=grant.id,
-        redirect_uri="https://tunes.example/cb",
-        code_challenge="c" * 43,
-        code_challenge_method="S256",
-        scopes=SCOPES,
-    )
+    code = _save_code(services, grant)
     assert services.tokens.redeem_code(code, "tunes-app") is not None
     access, _refresh = _issue(services, grant)
     assert services.tokens.resolve_bearer(access) is not None
