@@ -15,13 +15,21 @@ from .conftest import Demo, partner_token, sign_in
 
 @pytest.fixture(scope="module")
 def alice(demo: Demo, browser: Browser) -> BrowserContext:
-    """Alice's browser at 1280 px, after the music partner read her friend list."""
+    """Alice's browser at 1280 px, after the music partner read her friend list, was refused her
+    messages (not granted), and read her friend bob's friend list, alice included."""
     context = browser.new_context(
         base_url=demo.base, viewport={"width": 1280, "height": 900}, locale="en-GB"
     )
     context.set_default_timeout(10_000)
     partner = partner_token(demo, sign_in(context, "alice"))
     assert partner.get("/v1/friends", purpose="music.share").status_code == 200
+    assert partner.get("/v1/messages", purpose="music.share").status_code == 403
+    bobs = browser.new_context(base_url=demo.base)
+    try:
+        friend = partner_token(demo, sign_in(bobs, "bob"))
+    finally:
+        bobs.close()
+    assert friend.get("/v1/friends", purpose="music.share").status_code == 200
     return context
 
 
@@ -36,7 +44,11 @@ def test_the_history_fits_1280_px_without_sideways_scrolling(
     assert box is not None
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= 1280, box
+    # Inside the viewport is not enough: the table's scroll region clips what overflows it.
     scroll = page.locator("#history").locator("xpath=..")
+    region = scroll.bounding_box()
+    assert region is not None
+    assert box["x"] + box["width"] <= region["x"] + region["width"] + 0.5, (box, region)
     assert scroll.evaluate("e => e.scrollWidth <= e.clientWidth"), "the table scrolls sideways"
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     page.screenshot(path=str(screenshot_dir / "tour-history.png"), full_page=True)
@@ -62,13 +74,13 @@ def test_dates_show_in_the_readers_locale_with_the_exact_time_in_the_title(
     context.set_default_timeout(10_000)
     try:
         page = sign_in(context, "alice", "/me/history")
-        exact = page.locator("#history tbody tr").first.locator('time[data-style="exact"]')
+        exact = page.locator("#history tbody tr").first.locator('time[data-format="exact"]')
         expect(exact).to_have_attribute("data-localized", "yes")
         text = exact.inner_text()
         # German: "2. Dez. 2026, 16:05 MEZ" — day with a dot, German month, no "UTC".
         assert re.match(r"^\d{1,2}\. \w+\.? \d{4}", text), text
         assert "UTC" not in text
-        relative = page.locator('#history tbody tr time[data-style="relative"]').first
+        relative = page.locator('#history tbody tr time[data-format="relative"]').first
         expect(relative).to_have_text(re.compile(r"^(jetzt|vor .+|in .+|gestern|heute)$"))
         assert re.search(r"\d{4}.*\d{2}:\d{2}:\d{2}", relative.get_attribute("title") or "")
     finally:

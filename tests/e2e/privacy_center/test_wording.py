@@ -73,7 +73,7 @@ def test_a_new_permission_counts_only_the_accesses_made_under_it(world: World) -
     assert call(world, new, "/v1/messages").status_code == 200
     card = _card(browser.get("/me").text, new_grant)
     assert "<dd>1 since you gave this permission</dd>" in card
-    assert 'data-style="relative"' in card.split("Last access under this permission")[1]
+    assert 'data-format="relative"' in card.split("Last access under this permission")[1]
 
 
 def test_records_through_a_friends_grant_say_they_are_the_friends_data(world: World) -> None:

@@ -1,8 +1,8 @@
 // consentgate: dates in the reader's own locale and time zone (progressive enhancement).
 //
 // The server writes every date as <time datetime="…Z"> with English text in UTC: an exact time
-// ("2 Dec 2026, 14:05 UTC", data-style="exact") or a relative one ("3 days ago",
-// data-style="relative", the exact UTC time in its title). This script rewrites that text with
+// ("2 Dec 2026, 14:05 UTC", data-format="exact") or a relative one ("3 days ago",
+// data-format="relative", the exact UTC time in its title). This script rewrites that text with
 // Intl.DateTimeFormat / Intl.RelativeTimeFormat in the browser's locale and time zone, and puts the
 // exact local time, with its zone, in the title. Without JavaScript the server's text stays.
 // Our own code, no dependency; loaded as a module (the pages' CSP allows no inline script).
@@ -48,7 +48,7 @@ export function relative(moment, now = Date.now()) {
 export function localize(element, now = Date.now()) {
   const moment = new Date(element.getAttribute("datetime") || "");
   if (Number.isNaN(moment.getTime())) return;
-  const text = element.dataset.style === "relative" ? relative(moment, now) : exactFormat.format(moment);
+  const text = element.dataset.format === "relative" ? relative(moment, now) : exactFormat.format(moment);
   element.textContent = text;
   element.title = fullFormat.format(moment);
   element.dataset.localized = "yes";
