@@ -69,11 +69,11 @@ def test_a_new_permission_counts_only_the_accesses_made_under_it(world: World) -
     browser = signed_in(world, "alice")
     card = _card(browser.get("/me").text, new_grant)
     assert "<dd>None yet</dd>" in card
-    assert "<dd>0 since you gave this permission</dd>" in card
+    assert "<dd>0 by Tunes Music since you gave this permission</dd>" in card
     assert call(world, new, "/v1/messages").status_code == 200
     card = _card(browser.get("/me").text, new_grant)
-    assert "<dd>1 since you gave this permission</dd>" in card
-    assert 'data-format="relative"' in card.split("Last access under this permission")[1]
+    assert "<dd>1 by Tunes Music since you gave this permission</dd>" in card
+    assert 'data-format="relative"' in card.split("Last access since you gave this permission")[1]
 
 
 def test_records_through_a_friends_grant_say_they_are_the_friends_data(world: World) -> None:
