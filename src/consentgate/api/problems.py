@@ -89,6 +89,56 @@ def _problems_as_problem_json(document: dict[str, Any]) -> None:
                     content[MEDIA_TYPE] = {"schema": _PROBLEM_SCHEMA}
 
 
+def _error_headers(err: Error) -> dict[str, str]:
+    """The headers a consentgate error carries: its log entry, when to retry, how to authenticate."""
+    headers: dict[str, str] = {}
+    log_index = getattr(err, "log_index", None)
+    if log_index is not None:
+        headers["Log-Index"] = str(log_index)
+    if isinstance(err, QuotaExceeded | TooManyAttempts):
+        headers["Retry-After"] = str(err.retry_after_seconds)
+    if isinstance(err, Unauthenticated) and not isinstance(err, NotSignedIn):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return headers
+
+
+async def _on_error(_request: Request, err: Error) -> JSONResponse:
+    if err.status >= 500:
+        log.error("request failed: %s", err.message)
+    return problem_response(
+        err.status,
+        err.code,
+        err.message,
+        reasons=err.reasons,
+        headers=_error_headers(err),
+        log_index=getattr(err, "log_index", None),
+    )
+
+
+async def _on_http(request: Request, err: HTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(err.status_code, "http-error")
+    headers = dict(err.headers) if err.headers else {}
+    if err.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(err.status_code, code, str(err.detail), headers=headers)
+
+
+async def _on_invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+        for e in err.errors()
+    ]
+    detail = "invalid request"
+    if errors:
+        detail = f"{'.'.join(errors[0]['loc'])}: {errors[0]['msg']}"
+    return problem_response(422, "invalid-input", detail, errors=errors)
+
+
+async def _on_unexpected(_request: Request, err: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=err)
+    return problem_response(500, "internal", "internal error; nothing was returned")
+
+
 def install(app: FastAPI) -> None:
     """Map every error to a problem body: consentgate errors, HTTP errors, validation, the rest;
     and document those bodies as ``application/problem+json`` in the app's OpenAPI document."""
@@ -100,48 +150,7 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema or build_document()
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to amend it
-
-    @app.exception_handler(Error)
-    async def on_error(_request: Request, err: Error) -> JSONResponse:
-        if err.status >= 500:
-            log.error("request failed: %s", err.message)
-        headers: dict[str, str] = {}
-        log_index = getattr(err, "log_index", None)
-        if log_index is not None:
-            headers["Log-Index"] = str(log_index)
-        if isinstance(err, QuotaExceeded | TooManyAttempts):
-            headers["Retry-After"] = str(err.retry_after_seconds)
-        if isinstance(err, Unauthenticated) and not isinstance(err, NotSignedIn):
-            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-        return problem_response(
-            err.status,
-            err.code,
-            err.message,
-            reasons=err.reasons,
-            headers=headers,
-            log_index=log_index,
-        )
-
-    @app.exception_handler(HTTPException)
-    async def on_http(request: Request, err: HTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(err.status_code, "http-error")
-        headers = dict(err.headers) if err.headers else {}
-        if err.status_code == 405:
-            headers["Allow"] = ", ".join(allowed_methods(request))
-        return problem_response(err.status_code, code, str(err.detail), headers=headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-            for e in err.errors()
-        ]
-        detail = "invalid request"
-        if errors:
-            detail = f"{'.'.join(errors[0]['loc'])}: {errors[0]['msg']}"
-        return problem_response(422, "invalid-input", detail, errors=errors)
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(_request: Request, err: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=err)
-        return problem_response(500, "internal", "internal error; nothing was returned")
+    app.exception_handler(Error)(_on_error)
+    app.exception_handler(HTTPException)(_on_http)
+    app.exception_handler(RequestValidationError)(_on_invalid)
+    app.exception_handler(Exception)(_on_unexpected)

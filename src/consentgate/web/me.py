@@ -18,8 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from consentgate.errors import Conflict, NotFound
-from consentgate.oauth.requests import capture
-from consentgate.web.people import csrf_refused, not_found, render, signed_in, to_login
+from consentgate.web.people import not_found, person_form, render, signed_in, to_login
 from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
 
 router = APIRouter(include_in_schema=False)
@@ -79,19 +78,17 @@ async def revoke(
     grant_id: str, request: Request, services: ServicesDep, cookies: CookiesDep
 ) -> Response:
     """The "Revoke" button (to the confirmation) and "Yes, revoke" (``confirm=yes``)."""
-    captured = await capture(request)
-    session = await run_in_threadpool(signed_in, request, services, cookies)
-    if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return csrf_refused()
-    person_id = session.person_id
-    assert person_id is not None
+    posted = await person_form(request, services, cookies)
+    if isinstance(posted, Response):
+        return posted
+    person_id = posted.person_id
     grant_id = grant_id[:_MAX_ID]
     try:
         await run_in_threadpool(services.privacy.grant, person_id, grant_id)
     except NotFound:
-        return not_found(request, session, services)
+        return not_found(request, posted.session, services)
     here = f"/me/grants/{quote(grant_id, safe='')}/revoke"
-    if captured.form_value("confirm") != "yes":
+    if posted.captured.form_value("confirm") != "yes":
         return RedirectResponse(here, status_code=303)
     with contextlib.suppress(Conflict):  # revoked meanwhile (another tab): as the person asked
         await run_in_threadpool(services.grants.revoke_grant, grant_id, by_person=person_id)

@@ -9,12 +9,15 @@ refused with a 403 problem before anything is read from it, so it changes nothin
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from consentgate.oauth.requests import CapturedRequest, capture
 from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web import words
@@ -52,6 +55,28 @@ def csrf_refused() -> Response:
     return problem_response(
         403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonForm:
+    """A form posted by a signed-in person, carrying that session's CSRF token."""
+
+    captured: CapturedRequest
+    session: PersonSession
+    person_id: str
+
+
+async def person_form(
+    request: Request, services: Services, cookies: SessionCookies
+) -> PersonForm | Response:
+    """Read a posted form and check it: from a signed-in person, with the session's CSRF token.
+    Anything else is refused (403, :func:`csrf_refused`) before any field is acted on."""
+    captured = await capture(request)
+    session = await run_in_threadpool(signed_in, request, services, cookies)
+    if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
+        return csrf_refused()
+    assert session.person_id is not None  # signed_in() returns only signed-in sessions
+    return PersonForm(captured, session, session.person_id)
 
 
 def render(

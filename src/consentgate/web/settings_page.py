@@ -16,11 +16,11 @@ from starlette.responses import RedirectResponse, Response
 
 from consentgate.domain import Category, PrivacySettings
 from consentgate.errors import InvalidInput
-from consentgate.oauth.requests import CapturedRequest, capture
+from consentgate.oauth.requests import CapturedRequest
 from consentgate.services.preview import SettingsPreview, people_around, preview_settings
 from consentgate.services.wiring import Running, Services
 from consentgate.web import words
-from consentgate.web.people import csrf_refused, render, signed_in, to_login
+from consentgate.web.people import person_form, render, signed_in, to_login
 from consentgate.web.session import PersonSession
 from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
 
@@ -122,12 +122,10 @@ async def settings_post(
     request: Request, services: ServicesDep, cookies: CookiesDep, running: RunningDep
 ) -> Response:
     """``action=preview``: show what would change; ``action=save``: store the settings."""
-    captured = await capture(request)
-    session = await run_in_threadpool(signed_in, request, services, cookies)
-    if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return csrf_refused()
-    person_id = session.person_id
-    assert person_id is not None
+    posted = await person_form(request, services, cookies)
+    if isinstance(posted, Response):
+        return posted
+    captured, session, person_id = posted.captured, posted.session, posted.person_id
     proposed = proposed_settings(captured, person_id)
     action = captured.form_value("action")
     if action == "save":

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from fastapi import FastAPI
-
-from consentgate.services.wiring import Running, Services
-from consentgate.web.state import state_of
+from tests.e2e import pages
+from tests.e2e.pages import World, field, form_action, query
 
 #: Registered for every test client. Never contacted: the tests read the redirect's Location.
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -39,21 +34,6 @@ MUSIC = [
 ]
 
 
-@dataclass
-class World:
-    base: str
-    services: Services
-    app: FastAPI
-
-    @property
-    def running(self) -> Running:
-        """The served app's running parts (its log, its decision index)."""
-        return state_of(self.app).lifecycle.running
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
 def partner(world: World, name: str = "tunes") -> OAuth2Session:
     """The partner's OAuth client: confidential, PKCE S256, HTTP Basic client authentication."""
     _, client_id, secret = CLIENTS[name]
@@ -66,50 +46,11 @@ def partner(world: World, name: str = "tunes") -> OAuth2Session:
     )
 
 
-def field(page: str, name: str) -> str:
-    """The value of the hidden input ``name`` in an HTML page."""
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, f"no hidden field {name}"
-    return html.unescape(found.group(1))
+class Browser(pages.Browser):
+    """A person's browser, signing in with the test people's passwords and going home after."""
 
-
-def form_action(page: str) -> str:
-    found = re.search(r'<form method="post" action="([^"]*)"', page)
-    assert found, "no form"
-    return html.unescape(found.group(1))
-
-
-def query(location: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-class Browser:
-    """A person's browser: keeps cookies, never follows redirects on its own."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.http = requests.Session()
-
-    def get(self, url: str) -> requests.Response:
-        return self.http.get(urljoin(self.world.base, url), allow_redirects=False, timeout=10)
-
-    def post(self, url: str, data: dict[str, str]) -> requests.Response:
-        return self.http.post(
-            urljoin(self.world.base, url), data=data, allow_redirects=False, timeout=10
-        )
-
-    def sign_in(self, handle: str, next_url: str = "/") -> requests.Response:
-        page = self.get("/login?next=" + quote(next_url, safe=""))
-        assert page.status_code == 200
-        return self.post(
-            "/login",
-            {
-                "csrf_token": field(page.text, "csrf_token"),
-                "next": field(page.text, "next"),
-                "handle": handle,
-                "password": PASSWORDS[handle],
-            },
-        )
+    passwords = PASSWORDS
+    default_next = "/"
 
 
 @dataclass

@@ -3,21 +3,16 @@ forms read from the real HTML) and a demo partner app holding an OAuth token."""
 
 from __future__ import annotations
 
-import html
 import json
-import re
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from fastapi import FastAPI
+from tests.e2e import pages
+from tests.e2e.pages import World, field, form_action, query
 
 from consentgate.ledger.entries import Entry, decode_entry
-from consentgate.services.wiring import Running, Services
-from consentgate.web.state import state_of
 
 PASSWORDS = {
     "alice": "alice-demo-pass",
@@ -37,55 +32,11 @@ MUSIC = [
 ]
 
 
-@dataclass
-class World:
-    base: str
-    services: Services
-    app: FastAPI
+class Browser(pages.Browser):
+    """A person's browser, signing in with the demo people's passwords."""
 
-    @property
-    def running(self) -> Running:
-        return state_of(self.app).lifecycle.running
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
-def field(page: str, name: str) -> str:
-    """The value of the first hidden input ``name`` in an HTML page."""
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, f"no hidden field {name}"
-    return html.unescape(found.group(1))
-
-
-class Browser:
-    """A person's browser: keeps cookies, never follows redirects on its own."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.http = requests.Session()
-
-    def get(self, url: str) -> requests.Response:
-        return self.http.get(urljoin(self.world.base, url), allow_redirects=False, timeout=20)
-
-    def post(self, url: str, data: dict[str, str] | list[tuple[str, str]]) -> requests.Response:
-        return self.http.post(
-            urljoin(self.world.base, url), data=data, allow_redirects=False, timeout=20
-        )
-
-    def sign_in(self, handle: str, next_url: str | None = None) -> requests.Response:
-        login = "/login" + ("?next=" + quote(next_url, safe="") if next_url else "")
-        page = self.get(login)
-        assert page.status_code == 200
-        return self.post(
-            "/login",
-            {
-                "csrf_token": field(page.text, "csrf_token"),
-                "next": field(page.text, "next"),
-                "handle": handle,
-                "password": PASSWORDS[handle],
-            },
-        )
+    passwords = PASSWORDS
+    timeout = 20
 
     def csrf(self, path: str = "/me") -> str:
         """The session's CSRF token, as a page's form carries it."""
@@ -118,10 +69,8 @@ def partner_token(world: World, handle: str = "alice", name: str = "tunes") -> d
     browser = signed_in(world, handle)
     page = browser.get(url)
     assert page.status_code == 200, page.text
-    action = re.search(r'<form method="post" action="([^"]*)"', page.text)
-    assert action
     answer = browser.post(
-        html.unescape(action.group(1)),
+        form_action(page.text),
         {
             "csrf_token": field(page.text, "csrf_token"),
             "receipt_digest": field(page.text, "receipt_digest"),
@@ -130,7 +79,7 @@ def partner_token(world: World, handle: str = "alice", name: str = "tunes") -> d
     )
     assert answer.status_code == 302, answer.text
     location = answer.headers["location"]
-    assert "code" in parse_qs(urlsplit(location).query)
+    assert "code" in query(location)
     token: dict[str, Any] = client.fetch_token(
         world.url("/oauth/token"), authorization_response=location, code_verifier=verifier
     )
