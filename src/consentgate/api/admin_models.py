@@ -8,17 +8,13 @@ by the domain, which names the known values in its message.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from consentgate.domain import (
     Agreement,
     Capability,
-    DeletionObligation,
-    Partner,
-    Person,
-    Purpose,
     Quota,
     RecordScope,
     parse_action,
@@ -26,7 +22,7 @@ from consentgate.domain import (
 )
 from consentgate.domain.categories import Action, Category
 from consentgate.errors import InvalidInput
-from consentgate.services.clients import ClientRow, IssuedClient
+from consentgate.services.clients import IssuedClient
 from consentgate.services.imports import IsoDatetime
 from consentgate.services.json_input import has_nul
 
@@ -153,25 +149,30 @@ class PersonIn(_Request):
 
 
 # --- responses ------------------------------------------------------------------------------------
-class PartnerOut(BaseModel):
+class _Response(BaseModel):
+    # A response body read from a domain object's attributes of the same names (enums as their
+    # values, tuples as lists): ``PartnerOut.of(partner)``. A model whose fields need more than
+    # that (``AgreementOut``, ``CapabilityOut``) says how in its own ``of``. (Comments, not
+    # docstrings: a model's docstring would become its description in the OpenAPI document.)
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, obj: object) -> Self:
+        return cls.model_validate(obj)
+
+
+class PartnerOut(_Response):  # read from a Partner
     id: str
     name: str
     kind: str
     status: str
 
-    @classmethod
-    def of(cls, p: Partner) -> PartnerOut:
-        return cls(id=p.id, name=p.name, kind=p.kind, status=p.status.value)
 
-
-class PurposeOut(BaseModel):
+class PurposeOut(_Response):  # read from a Purpose
     id: str
     description: str
     data_use: str
-
-    @classmethod
-    def of(cls, p: Purpose) -> PurposeOut:
-        return cls(id=p.id, description=p.description, data_use=p.data_use)
 
 
 class QuotaOut(BaseModel):
@@ -231,24 +232,13 @@ class AgreementOut(BaseModel):
         )
 
 
-class ClientOut(BaseModel):
+class ClientOut(_Response):  # read from a ClientRow (never its secret hash)
     client_id: str
     partner_id: str
     name: str
     redirect_uris: list[str]
     created_at: datetime
     secret_rotated_at: datetime | None
-
-    @classmethod
-    def of(cls, c: ClientRow) -> ClientOut:
-        return cls(
-            client_id=c.client_id,
-            partner_id=c.partner_id,
-            name=c.name,
-            redirect_uris=list(c.redirect_uris),
-            created_at=c.created_at,
-            secret_rotated_at=c.secret_rotated_at,
-        )
 
 
 class IssuedClientOut(ClientOut):
@@ -259,18 +249,14 @@ class IssuedClientOut(ClientOut):
         return cls(**ClientOut.of(issued.client).model_dump(), client_secret=issued.secret)
 
 
-class PersonOut(BaseModel):
+class PersonOut(_Response):  # read from a Person
     id: str
     handle: str
     display_name: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, p: Person) -> PersonOut:
-        return cls(id=p.id, handle=p.handle, display_name=p.display_name, created_at=p.created_at)
 
-
-class ObligationOut(BaseModel):
+class ObligationOut(_Response):  # read from a DeletionObligation
     id: str
     partner_id: str
     person_id: str
@@ -280,20 +266,6 @@ class ObligationOut(BaseModel):
     opened_at: datetime
     due_at: datetime
     confirmed_at: datetime | None
-
-    @classmethod
-    def of(cls, o: DeletionObligation) -> ObligationOut:
-        return cls(
-            id=o.id,
-            partner_id=o.partner_id,
-            person_id=o.person_id,
-            category=o.category.value,
-            grant_id=o.grant_id,
-            reason=o.reason.value,
-            opened_at=o.opened_at,
-            due_at=o.due_at,
-            confirmed_at=o.confirmed_at,
-        )
 
 
 class ImportOut(BaseModel):

@@ -41,6 +41,21 @@ class SignedCheckpoint:
     signed_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class NewEntries:
+    """Entries to append at indexes ``first, first+1, …``, with their leaf hashes.
+
+    ``annotations`` are ``(index, value)`` pairs the caller attached to its entries (an outbox):
+    a store that knows what they are writes them in the same transaction, so they exist exactly
+    when their entries do. The log itself never reads them.
+    """
+
+    first: int
+    entries: Sequence[bytes]
+    leaf_hashes: Sequence[bytes]
+    annotations: Sequence[tuple[int, object]] = ()
+
+
 class LogStore(Protocol):
     """What the log needs from storage. Every write method is one transaction."""
 
@@ -48,19 +63,9 @@ class LogStore(Protocol):
         """One past the highest stored entry index (0 when empty)."""
         ...
 
-    def append(
-        self,
-        first: int,
-        entries: Sequence[bytes],
-        leaf_hashes: Sequence[bytes],
-        annotations: Sequence[tuple[int, object]] = (),
-    ) -> None:
-        """Store entries ``first, first+1, …`` durably; :class:`Conflict` if an index is taken.
-
-        ``annotations`` are ``(index, value)`` pairs the caller attached to its entries (an
-        outbox): a store that knows what they are writes them in the same transaction, so they
-        exist exactly when their entries do. The log itself never reads them.
-        """
+    def append(self, new: NewEntries) -> None:
+        """Store the entries and their annotations durably, in one transaction; :class:`Conflict`
+        if an index is taken."""
         ...
 
     def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
@@ -98,18 +103,12 @@ class MemoryLogStore:
         with self._lock:
             return max(self._entries, default=-1) + 1
 
-    def append(
-        self,
-        first: int,
-        entries: Sequence[bytes],
-        leaf_hashes: Sequence[bytes],
-        annotations: Sequence[tuple[int, object]] = (),
-    ) -> None:
+    def append(self, new: NewEntries) -> None:
         with self._lock:
-            indexes = range(first, first + len(entries))
+            indexes = range(new.first, new.first + len(new.entries))
             if any(i in self._entries for i in indexes):
-                raise Conflict(f"log index {first} or after is already taken")
-            for i, data, h in zip(indexes, entries, leaf_hashes, strict=True):
+                raise Conflict(f"log index {new.first} or after is already taken")
+            for i, data, h in zip(indexes, new.entries, new.leaf_hashes, strict=True):
                 self._entries[i] = (data, h)
 
     def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:

@@ -37,7 +37,7 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, Error, IntegrityError, InvalidInput, Unavailable
 from consentgate.ledger import tree
 from consentgate.ledger.entries import MAX_ENTRY_BYTES
-from consentgate.ledger.logstore import LogReader, LogStore, SignedCheckpoint
+from consentgate.ledger.logstore import LogReader, LogStore, NewEntries, SignedCheckpoint
 from consentgate.ledger.note import Checkpoint, NoteSigner
 from consentgate.ledger.pending import PendingAppend, WakeChain
 from consentgate.ledger.tiles import (
@@ -275,7 +275,7 @@ class Sequencer:
         first = self._next
         try:
             annotations = [(first + i, a) for i, (_, a, _) in enumerate(batch) if a is not None]
-            self.store.append(first, entries, hashes, annotations)
+            self.store.append(NewEntries(first, entries, hashes, annotations))
         except Conflict:
             self._fail(
                 IntegrityError(

@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, Unavailable
-from consentgate.ledger.logstore import SignedCheckpoint
+from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
 from consentgate.store.db import Database
 from consentgate.store.tables import metadata
@@ -134,33 +134,28 @@ class SqlLogStore:
             top = conn.execute(select(func.max(log_entries.c.idx))).scalar()
         return 0 if top is None else int(top) + 1
 
-    def append(
-        self,
-        first: int,
-        entries: Sequence[bytes],
-        leaf_hashes: Sequence[bytes],
-        annotations: Sequence[tuple[int, object]] = (),
-    ) -> None:
+    def append(self, new: NewEntries) -> None:
         """One driver-level multi-row insert (``executemany``) in one transaction, with the
         annotations: a compiled ``insert()`` spends more time binding each row's parameters
         through their column types than the database spends storing them, and this runs once per
         group commit on the writer thread every append waits on."""
         now = self.clock()
         created_at = now if self._bind_created_at is None else self._bind_created_at(now)
+        first, count = new.first, len(new.entries)
         rows = list(
             zip(
-                range(first, first + len(entries)),
-                entries,
-                leaf_hashes,
-                repeat(created_at, len(entries)),
+                range(first, first + count),
+                new.entries,
+                new.leaf_hashes,
+                repeat(created_at, count),
                 strict=True,
             )
         )
         try:
             with self.db.begin() as conn:
                 conn.exec_driver_sql(self._append_sql, rows)
-                if annotations and self.annotate is not None:
-                    self.annotate(conn, annotations)
+                if new.annotations and self.annotate is not None:
+                    self.annotate(conn, new.annotations)
         except SQLIntegrityError:
             raise Conflict(f"log index {first} or after is already taken") from None
 

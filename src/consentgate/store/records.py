@@ -26,6 +26,26 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
+def _record(
+    category: Category,
+    person_id: str,
+    row_id: object,
+    created_at: datetime,
+    fields: dict[str, Any],
+    **more: Any,
+) -> Record:
+    """One of ``person_id``'s records; its id, as text, is also its first field."""
+    record_id = str(row_id)
+    return Record(
+        id=record_id,
+        category=category,
+        owner_id=person_id,
+        created_at=created_at,
+        fields={"id": record_id, **fields},
+        **more,
+    )
+
+
 class StoreDataSource:
     """Implements :class:`consentgate.domain.DataSource` over the reference tables."""
 
@@ -96,13 +116,12 @@ def _contacts(conn: Connection, person_id: str, limit: int, offset: int) -> list
         .offset(offset)
     )
     return [
-        Record(
-            id=str(r["id"]),
-            category=Category.CONTACTS,
-            owner_id=person_id,
-            created_at=r["created_at"],
-            fields={
-                "id": str(r["id"]),
+        _record(
+            Category.CONTACTS,
+            person_id,
+            r["id"],
+            r["created_at"],
+            {
                 "name": r["name"],
                 "email": r["email"],
                 "phone": r["phone"],
@@ -125,13 +144,12 @@ def _friends(conn: Connection, person_id: str, limit: int, offset: int) -> list[
         .offset(offset)
     )
     return [
-        Record(
-            id=r["friend_id"],
-            category=Category.FRIENDS,
-            owner_id=person_id,
-            created_at=r["since"],
-            fields={
-                "id": r["friend_id"],
+        _record(
+            Category.FRIENDS,
+            person_id,
+            r["friend_id"],
+            r["since"],
+            {
                 "friend_id": r["friend_id"],
                 "display_name": r["display_name"],
                 "since": _iso(r["since"]),
@@ -161,13 +179,12 @@ def _message_records(conn: Connection, person_id: str, query: Any) -> list[Recor
     for r in found:
         members = participants.get(int(r["thread_id"]), ())
         records.append(
-            Record(
-                id=str(r["id"]),
-                category=Category.MESSAGES,
-                owner_id=person_id,
-                created_at=r["sent_at"],
-                fields={
-                    "id": str(r["id"]),
+            _record(
+                Category.MESSAGES,
+                person_id,
+                r["id"],
+                r["sent_at"],
+                {
                     "thread_id": str(r["thread_id"]),
                     "sender_id": r["sender_id"],
                     "body": r["body"],
@@ -217,13 +234,12 @@ def _calendar(conn: Connection, person_id: str, limit: int, offset: int) -> list
                 {"person_id": a["person_id"], "name": a["name"], "email": a["email"]}
             )
     return [
-        Record(
-            id=str(r["id"]),
-            category=Category.CALENDAR,
-            owner_id=person_id,
-            created_at=r["created_at"],
-            fields={
-                "id": str(r["id"]),
+        _record(
+            Category.CALENDAR,
+            person_id,
+            r["id"],
+            r["created_at"],
+            {
                 "title": r["title"],
                 "starts_at": _iso(r["starts_at"]),
                 "ends_at": _iso(r["ends_at"]),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from consentgate.errors import Conflict
 from consentgate.ledger import tree
+from consentgate.ledger.logstore import NewEntries
 from consentgate.store import Database
 from consentgate.store.log import SqlLogStore, log_entries
 
@@ -27,7 +28,7 @@ def test_appended_rows_read_back_like_rows_the_table_inserts(database: Database)
         )
     before = datetime.now(UTC)
     data = [b"first", b"second", b"third"]
-    SqlLogStore(database).append(1, data, tree.leaf_hashes(data))
+    SqlLogStore(database).append(NewEntries(1, data, tree.leaf_hashes(data)))
     with database.read() as conn:
         rows = conn.execute(select(log_entries).order_by(log_entries.c.idx)).all()
         raw = [
@@ -48,7 +49,7 @@ def test_appended_rows_read_back_like_rows_the_table_inserts(database: Database)
 
 def test_a_taken_index_stores_nothing_of_the_batch(database: Database) -> None:
     store = SqlLogStore(database)
-    store.append(0, [b"a"], [tree.leaf_hash(b"a")])
+    store.append(NewEntries(0, [b"a"], [tree.leaf_hash(b"a")]))
     with pytest.raises(Conflict):
-        store.append(0, [b"b", b"c"], tree.leaf_hashes([b"b", b"c"]))
+        store.append(NewEntries(0, [b"b", b"c"], tree.leaf_hashes([b"b", b"c"])))
     assert store.entries(0, 10) == [(0, b"a")]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from consentgate.cli.log import DatabaseLogSource
 from consentgate.ledger import tree
+from consentgate.ledger.logstore import NewEntries
 from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.ledger.verify import verify_log
@@ -26,14 +27,8 @@ class CountingStore(SqlLogStore):
         super().__init__(db)
         self.transactions = 0
 
-    def append(
-        self,
-        first: int,
-        entries: Sequence[bytes],
-        leaf_hashes: Sequence[bytes],
-        annotations: Sequence[tuple[int, object]] = (),
-    ) -> None:
-        super().append(first, entries, leaf_hashes, annotations)
+    def append(self, new: NewEntries) -> None:
+        super().append(new)
         self.transactions += 1
 
 
@@ -104,7 +99,7 @@ def test_a_restarted_sequencer_continues_the_same_tree(
 def test_committed_but_unsigned_entries_are_signed_on_start(
     store: CountingStore, signer: NoteSigner, database_url: str
 ) -> None:
-    store.append(0, [b"a", b"b"], [tree.leaf_hash(b"a"), tree.leaf_hash(b"b")])
+    store.append(NewEntries(0, [b"a", b"b"], [tree.leaf_hash(b"a"), tree.leaf_hash(b"b")]))
     seq = Sequencer(store, signer, checkpoint_interval=3600).start()
     seq.stop()
     latest = store.latest_checkpoint()
@@ -140,8 +135,8 @@ def test_an_annotation_is_written_in_the_same_transaction_as_its_entry(database:
             raise RuntimeError("the annotation cannot be stored")
 
     store = SqlLogStore(database, annotate=annotate)
-    store.append(0, [b"a", b"b"], [b"\x00" * 32, b"\x01" * 32], [(1, "people of b")])
+    store.append(NewEntries(0, [b"a", b"b"], [b"\x00" * 32, b"\x01" * 32], [(1, "people of b")]))
     assert written == [(1, "people of b")]
     with pytest.raises(RuntimeError):
-        store.append(2, [b"c"], [b"\x02" * 32], [(2, "fail")])
+        store.append(NewEntries(2, [b"c"], [b"\x02" * 32], [(2, "fail")]))
     assert store.committed_size() == 2  # the entry went with its failed annotation

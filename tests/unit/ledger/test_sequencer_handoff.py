@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import pytest
 
 from consentgate.errors import Unavailable
-from consentgate.ledger.logstore import MemoryLogStore
+from consentgate.ledger.logstore import MemoryLogStore, NewEntries
 from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.pending import PendingAppend
 from consentgate.ledger.sequencer import Sequencer
@@ -27,19 +27,13 @@ class GatedStore(MemoryLogStore):
         self.committing = threading.Event()
         self.batches: list[list[bytes]] = []
 
-    def append(
-        self,
-        first: int,
-        entries: Sequence[bytes],
-        leaf_hashes: Sequence[bytes],
-        annotations: Sequence[tuple[int, object]] = (),
-    ) -> None:
+    def append(self, new: NewEntries) -> None:
         self.committing.set()
         assert self.gate.wait(10)
-        self.batches.append(list(entries))
-        if entries[0].startswith(b"fail"):
+        self.batches.append(list(new.entries))
+        if new.entries[0].startswith(b"fail"):
             raise Unavailable("the database is unavailable")
-        super().append(first, entries, leaf_hashes, annotations)
+        super().append(new)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from consentgate.errors import IntegrityError, InvalidInput, Unavailable
 from consentgate.ledger import tree
-from consentgate.ledger.logstore import MemoryLogStore, SignedCheckpoint
+from consentgate.ledger.logstore import MemoryLogStore, NewEntries, SignedCheckpoint
 from consentgate.ledger.note import NoteSigner, open_checkpoint
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.ledger.tiles import StoredTile, TileId
@@ -153,17 +153,11 @@ class FlakyStore(MemoryLogStore):
         self.fail_append = 0
         self.fail_integrate = 0
 
-    def append(
-        self,
-        first: int,
-        entries: Sequence[bytes],
-        leaf_hashes: Sequence[bytes],
-        annotations: Sequence[tuple[int, object]] = (),
-    ) -> None:
+    def append(self, new: NewEntries) -> None:
         if self.fail_append:
             self.fail_append -= 1
             raise Unavailable("the database is unavailable")
-        super().append(first, entries, leaf_hashes, annotations)
+        super().append(new)
 
     def integrate(self, tiles: Sequence[StoredTile], checkpoint: SignedCheckpoint) -> None:
         if self.fail_integrate:
