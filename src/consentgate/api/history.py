@@ -44,7 +44,11 @@ class Access(BaseModel):
         description="The entry's stable reason codes; null for accesses logged before they were kept"
     )
     records_returned: int | None = Field(
-        description="How many records the access let out; null for accesses logged before it was kept"
+        description=(
+            "How many records the access let out; for role included / filtered these are"
+            " records of a friend's data (you were in them, or left out), not your own."
+            " Null for accesses logged before it was kept"
+        )
     )
 
 

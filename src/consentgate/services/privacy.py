@@ -26,6 +26,8 @@ __all__ = ["AccessRow", "DeletionView", "EndReason", "GrantView", "HistoryFilter
 
 #: "Recent" on the partners page: accesses counted over this many days.
 RECENT_DAYS = 30
+#: Closes a grant's window just after its end, so an access at that very moment still counts.
+_INSTANT = timedelta(microseconds=1)
 #: A timeline is drawn from at most this many accesses (the newest).
 TIMELINE_LIMIT = 50_000
 
@@ -55,6 +57,9 @@ class GrantView:
     partner: Partner
     agreement: Agreement | None
     receipt_text: str
+    #: The partner's last access to the person's own data while it held this grant, and how many
+    #: of those in the last :data:`RECENT_DAYS` days (the history keeps partner and time, not the
+    #: grant: two grants of one partner that overlap in time both count what it did then).
     last_access: datetime | None
     recent_accesses: int
     ended_because: EndReason | None  # None while the grant works
@@ -112,12 +117,6 @@ class PrivacyCenter:
         now = self.clock()
         with self.db.read() as conn:
             grants = grant_rows.grants_of_person(conn, person_id)
-            use = {
-                u.partner_id: u
-                for u in history_rows.partner_use(
-                    conn, person_id, now - timedelta(days=RECENT_DAYS)
-                )
-            }
             partners: dict[str, Partner] = {}
             agreements: dict[str, Agreement | None] = {}
             views = []
@@ -130,7 +129,16 @@ class PrivacyCenter:
                 if g.agreement_id not in agreements:
                     agreements[g.agreement_id] = agreement_rows.get_agreement(conn, g.agreement_id)
                 partner, agreement = partners[g.partner_id], agreements[g.agreement_id]
-                used = use.get(g.partner_id)
+                # Counted per grant: accesses under an older, ended grant of the same partner
+                # belong to that one, not to the permission given since.
+                last_access, recent = history_rows.grant_use(
+                    conn,
+                    person_id,
+                    g.partner_id,
+                    g.issued_at,
+                    min(g.ended_at(), now) + _INSTANT,
+                    now - timedelta(days=RECENT_DAYS),
+                )
                 obligations = grant_rows.obligations_of_grant(conn, g.id)
                 views.append(
                     GrantView(
@@ -138,8 +146,8 @@ class PrivacyCenter:
                         partner=partner,
                         agreement=agreement,
                         receipt_text=grant_rows.receipt_text(conn, g.id) or "",
-                        last_access=used.last_at if used else None,
-                        recent_accesses=used.count if used else 0,
+                        last_access=last_access,
+                        recent_accesses=recent,
                         ended_because=end_reason(g, partner, agreement, obligations, now),
                     )
                 )

@@ -81,15 +81,6 @@ class HistoryFilter:
 
 
 @dataclass(frozen=True, slots=True)
-class PartnerUse:
-    """How one partner used its access to a person's own data."""
-
-    partner_id: str
-    last_at: datetime
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
 class Subjects:
     """The people in one access, waiting for its log index: a log annotation (see ``annotate``)."""
 
@@ -188,16 +179,28 @@ def partners_in_history(conn: Connection, person_id: str) -> list[str]:
     return sorted(p for (p,) in conn.execute(query))
 
 
-def partner_use(conn: Connection, person_id: str, since: datetime) -> list[PartnerUse]:
-    """Per partner, the last access to ``person_id``'s own data and how many since ``since``."""
+def grant_use(
+    conn: Connection,
+    person_id: str,
+    partner_id: str,
+    start: datetime,
+    end: datetime,
+    since: datetime,
+) -> tuple[datetime | None, int]:
+    """``partner_id``'s last access to ``person_id``'s own data in ``[start, end)`` (a grant's
+    life), and how many of those were at or after ``since``.
+
+    The history keeps no grant id, so this is what one grant can be credited with: the partner's
+    accesses while it held that grant; an older, ended grant's accesses are not counted.
+    """
     c = access_subjects.c
-    own = (c.person_id == person_id) & (c.role == "subject")
-    last: dict[str, datetime] = dict(
-        conn.execute(select(c.partner_id, func.max(c.at)).where(own).group_by(c.partner_id)).all()
+    window = (
+        (c.person_id == person_id)
+        & (c.role == "subject")
+        & (c.partner_id == partner_id)
+        & (c.at >= start)
+        & (c.at < end)
     )
-    recent: dict[str, int] = dict(
-        conn.execute(
-            select(c.partner_id, func.count()).where(own, c.at >= since).group_by(c.partner_id)
-        ).all()
-    )
-    return [PartnerUse(p, at, int(recent.get(p, 0))) for p, at in sorted(last.items())]
+    last = conn.execute(select(func.max(c.at)).where(window)).scalar_one_or_none()
+    count = conn.execute(select(func.count()).where(window, c.at >= since)).scalar_one()
+    return last, int(count)

@@ -1,5 +1,6 @@
 """Files the pages load, served by the app itself: the pages' stylesheet, the access history's
-in-browser verification (``verify.js``, our own code, WebCrypto only) and, for ``/docs``, the
+in-browser verification (``verify.js``, our own code, WebCrypto only), the dates in the
+reader's locale (``local-time.js``, our own, ``Intl`` only) and, for ``/docs``, the
 Swagger UI (npm ``swagger-ui-dist``, vendored unchanged in ``static/swagger-ui``, see its
 ``SOURCE.md``). Nothing comes from a CDN, so ``/docs`` works offline and under the pages'
 ``default-src 'self'`` policy (``web/headers.py``).
@@ -29,6 +30,8 @@ ASSETS: dict[str, tuple[str, str]] = {
     "docs.js": ("docs.js", _JS),
     # The access history's check of each entry against the log, in the browser (WebCrypto).
     "verify.js": ("verify.js", _JS),
+    # The privacy center's dates rewritten in the reader's locale and time zone (Intl).
+    "local-time.js": ("local-time.js", _JS),
     "swagger-ui/swagger-ui.css": ("swagger-ui/swagger-ui.css", _CSS),
     "swagger-ui/swagger-ui-bundle.js": ("swagger-ui/swagger-ui-bundle.js", _JS),
 }

@@ -33,6 +33,8 @@ __all__ = ["PersonLogin", "router", "safe_next", "sign_in"]
 
 router = APIRouter(include_in_schema=False)
 _MAX_NEXT = 4096
+#: Where the consent screen lives: a sign-in that goes on there is a partner asking.
+CONSENT_PATH = "/oauth/authorize"
 
 
 def safe_next(target: str | None) -> str:
@@ -69,7 +71,15 @@ def _page(
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    context = {"csrf_token": csrf, "next": target, "error": error, "handle": handle}
+    context = {
+        "csrf_token": csrf,
+        "next": target,
+        "error": error,
+        "handle": handle,
+        # Why the person is asked to sign in: to answer a partner's request (the consent screen
+        # sent them here), or to see their own privacy center.
+        "for_consent": target.startswith(CONSENT_PATH),
+    }
     return templates.TemplateResponse(
         request,
         "login.html",

@@ -41,7 +41,7 @@ def test_a_person_signs_in_and_sees_the_partners_they_allowed(
     assert {"Tunes Music", "Handset Devices"} <= set(shown)
     handset = page.locator("section.card", has=page.get_by_role("heading", name="Handset Devices"))
     expect(handset.locator("ul.scopes")).to_contain_text("contacts")
-    expect(handset.get_by_role("button", name="Revoke Handset Devices's access")).to_be_visible()
+    expect(handset.get_by_role("button", name="Revoke access for Handset Devices")).to_be_visible()
 
 
 def test_revoking_takes_exactly_two_clicks_and_the_partners_next_call_gets_403(
@@ -53,7 +53,7 @@ def test_revoking_takes_exactly_two_clicks_and_the_partners_next_call_gets_403(
     grant_id = _grant_of(demo, partner)
     page.goto("/me")
     page.locator(f'form[action="/me/grants/{grant_id}/revoke"] button').click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke Tunes Music's access?")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke access for Tunes Music?")
     assert partner.get("/v1/friends", purpose="music.share").status_code == 200  # not yet
     assert_accessible(page)
     screenshot(page, screenshot_dir, "revoke-confirm")
