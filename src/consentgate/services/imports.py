@@ -153,6 +153,18 @@ Line = Annotated[
 ]
 _LINE = TypeAdapter[Line](Line)
 TYPES = ("person", "contact", "friendship", "thread", "message", "event")
+#: The tables an import writes, each before the ones that refer to it.
+TABLES = (
+    "people",
+    "privacy_settings",
+    "contacts",
+    "friendships",
+    "threads",
+    "thread_participants",
+    "messages",
+    "events",
+    "event_attendees",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,20 +328,7 @@ class _Plan:
         return {line.thread_id for _, line in self.lines if isinstance(line, MessageLine)}
 
     def _rows(self, conn: Connection) -> dict[str, list[dict[str, Any]]]:
-        rows: dict[str, list[dict[str, Any]]] = {
-            t: []
-            for t in (
-                "people",
-                "privacy_settings",
-                "contacts",
-                "friendships",
-                "threads",
-                "thread_participants",
-                "messages",
-                "events",
-                "event_attendees",
-            )
-        }
+        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
         attendee_id = import_rows.next_attendee_id(conn)
         for _, line in self.lines:
             if isinstance(line, PersonLine):

@@ -10,32 +10,16 @@ from sqlalchemy import func, select
 
 from consentgate.domain import Category
 from consentgate.errors import Conflict, InvalidInput
+from consentgate.services import imports
 from consentgate.services.base import ChangeKind
 from consentgate.services.imports import ImportService
 from consentgate.services.wiring import Services
 from consentgate.store import imports as import_rows
 from consentgate.store.changes import changes_after
-from consentgate.store.tables import (
-    contacts,
-    event_attendees,
-    events,
-    friendships,
-    messages,
-    people,
-    thread_participants,
-    threads,
-)
+from consentgate.store.tables import metadata
 
-TABLES = (
-    people,
-    contacts,
-    friendships,
-    threads,
-    thread_participants,
-    messages,
-    events,
-    event_attendees,
-)
+#: Every table an import writes to.
+TABLES = tuple(metadata.tables[name] for name in imports.TABLES)
 T0 = "2026-01-02T10:00:00Z"
 
 
