@@ -20,6 +20,23 @@ from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
 from consentgate.web.state import install as install_state
 
+#: The modules whose routers the app mounts, in the order their routes are matched.
+_EDGES = (
+    pages,
+    data,
+    log,
+    admin,
+    deletions,
+    oauth,
+    login,
+    account,
+    history,
+    me,
+    history_page,
+    settings_page,
+    assets,
+)
+
 
 def create_app(
     settings: Settings,
@@ -73,17 +90,6 @@ def create_app(
         """Liveness: answers ``ok`` when the process serves requests."""
         return "ok"
 
-    app.include_router(pages.router)
-    app.include_router(data.router)
-    app.include_router(log.router)
-    app.include_router(admin.router)
-    app.include_router(deletions.router)
-    app.include_router(oauth.router)
-    app.include_router(login.router)
-    app.include_router(account.router)
-    app.include_router(history.router)
-    app.include_router(me.router)
-    app.include_router(history_page.router)
-    app.include_router(settings_page.router)
-    app.include_router(assets.router)
+    for module in _EDGES:
+        app.include_router(module.router)
     return app
