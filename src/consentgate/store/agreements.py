@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
-from consentgate.domain import Agreement, Capability
+from consentgate.domain import Agreement
 from consentgate.store import rows
 from consentgate.store.tables import agreements, capabilities
 
 
 def insert_agreement(conn: Connection, agreement: Agreement) -> None:
-    conn.execute(
-        insert(agreements).values(
-            id=agreement.id,
-            partner_id=agreement.partner_id,
-            version=agreement.version,
-            valid_from=agreement.valid_from,
-            valid_until=agreement.valid_until,
-            retention_days=agreement.retention_days,
-            signed_at=agreement.signed_at,
-            ended_at=agreement.ended_at,
-        )
-    )
+    conn.execute(insert(agreements).values(rows.values(agreement, agreements)))
     conn.execute(
         insert(capabilities), [rows.capability_row(agreement.id, c) for c in agreement.capabilities]
     )
@@ -45,12 +33,8 @@ def _with_capabilities(conn: Connection, where: ColumnElement[bool]) -> list[Agr
     )
     if not found:
         return []
-    caps: dict[str, list[Capability]] = defaultdict(list)
     ids = [r["id"] for r in found]
-    for row in conn.execute(
-        select(capabilities).where(capabilities.c.agreement_id.in_(ids)).order_by(capabilities.c.id)
-    ).mappings():
-        caps[row["agreement_id"]].append(rows.capability(row))
+    caps = rows.children(conn, capabilities.c.agreement_id, ids, rows.capability, capabilities.c.id)
     return [rows.agreement(r, caps[r["id"]]) for r in found]
 
 

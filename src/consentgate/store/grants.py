@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
-from consentgate.domain import Action, DeletionObligation, Grant, GrantScope
+from consentgate.domain import Action, DeletionObligation, Grant
 from consentgate.store import rows
 from consentgate.store.tables import deletion_obligations, grant_scopes, grants
 
 
 def insert_grant(conn: Connection, grant: Grant, receipt_text: str) -> None:
-    conn.execute(
-        insert(grants).values(
-            id=grant.id,
-            person_id=grant.person_id,
-            partner_id=grant.partner_id,
-            client_id=grant.client_id,
-            agreement_id=grant.agreement_id,
-            issued_at=grant.issued_at,
-            expires_at=grant.expires_at,
-            revoked_at=grant.revoked_at,
-            receipt_hash=grant.receipt_hash,
-            receipt_text=receipt_text,
-        )
-    )
+    conn.execute(insert(grants).values(rows.values(grant, grants, receipt_text=receipt_text)))
     conn.execute(
         insert(grant_scopes),
         [
@@ -50,11 +36,8 @@ def _load(conn: Connection, where: ColumnElement[bool]) -> list[Grant]:
     )
     if not found:
         return []
-    scopes: dict[str, list[GrantScope]] = defaultdict(list)
-    for row in conn.execute(
-        select(grant_scopes).where(grant_scopes.c.grant_id.in_([g["id"] for g in found]))
-    ).mappings():
-        scopes[row["grant_id"]].append(rows.scope(row))
+    ids = [r["id"] for r in found]
+    scopes = rows.children(conn, grant_scopes.c.grant_id, ids, rows.scope)
     return [rows.grant(r, scopes[r["id"]]) for r in found]
 
 

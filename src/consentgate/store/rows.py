@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import RowMapping
+from sqlalchemy import Column, Connection, RowMapping, Table, select
 
 from consentgate.domain import (
     Action,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+C = TypeVar("C")
 
 
 def from_row(cls: type[T], row: RowMapping, **computed: Any) -> T:
@@ -37,6 +39,28 @@ def from_row(cls: type[T], row: RowMapping, **computed: Any) -> T:
     ``computed`` (the ones that need converting, or come from other rows)."""
     columns = {f.name: row[f.name] for f in fields(cls) if f.name not in computed}
     return cls(**columns, **computed)
+
+
+def values(obj: DataclassInstance, table: Table, **extra: Any) -> dict[str, Any]:
+    """The ``table`` row of ``obj``: each column from the attribute of the same name, except
+    those given in ``extra`` (columns the object does not carry)."""
+    return {c.name: getattr(obj, c.name) for c in table.columns if c.name not in extra} | extra
+
+
+def children(
+    conn: Connection,
+    parent: Column[Any],
+    parent_ids: Sequence[str],
+    convert: Callable[[RowMapping], C],
+    *order_by: Column[Any],
+) -> dict[str, list[C]]:
+    """The rows whose ``parent`` column is one of ``parent_ids`` (in ``order_by`` order),
+    converted, and grouped by that parent."""
+    found: dict[str, list[C]] = defaultdict(list)
+    query = select(parent.table).where(parent.in_(parent_ids)).order_by(*order_by)
+    for row in conn.execute(query).mappings():
+        found[row[parent.name]].append(convert(row))
+    return found
 
 
 def person(row: RowMapping) -> Person:
