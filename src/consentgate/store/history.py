@@ -15,40 +15,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    Index,
-    Integer,
     Select,
-    String,
-    Table,
-    Text,
     func,
     insert,
     select,
 )
 
-from consentgate.store.tables import ID, metadata
-from consentgate.store.types import UTCDateTime
-
-access_subjects = Table(
-    "access_subjects",
-    metadata,
-    Column("log_index", BigInteger, primary_key=True),
-    Column("person_id", ID, primary_key=True),
-    Column("role", String(16), nullable=False),
-    Column("partner_id", ID, nullable=False),
-    Column("category", String(32), nullable=False),
-    Column("action", String(16), nullable=False),
-    Column("purpose", ID, nullable=False),
-    Column("decision", String(8), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-    # Copied from the access entry (migration 0007); null on rows written before it.
-    Column("reasons", Text),
-    Column("records_returned", Integer),
-    Index("ix_access_subjects_person_index", "person_id", "log_index"),
-)
+from consentgate.store.tables import access_subjects
 
 
 @dataclass(frozen=True, slots=True)

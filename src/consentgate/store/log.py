@@ -13,13 +13,7 @@ from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    Integer,
-    LargeBinary,
-    PrimaryKeyConstraint,
-    Table,
     and_,
     func,
     or_,
@@ -35,43 +29,10 @@ from consentgate.errors import Conflict, Unavailable
 from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
 from consentgate.store.db import Database
-from consentgate.store.tables import metadata
-from consentgate.store.types import UTCDateTime
+from consentgate.store.tables import log_checkpoints, log_entries, log_tiles
 
 #: How much of a SQLite file the tile readers map into memory (address space, not memory).
 _SQLITE_MMAP_BYTES = 1 << 31
-
-#: Log indexes and sizes are 64-bit; on SQLite an INTEGER primary key is the fast rowid.
-INDEX = BigInteger().with_variant(Integer, "sqlite")
-
-log_entries = Table(
-    "log_entries",
-    metadata,
-    Column("idx", INDEX, primary_key=True, autoincrement=False),
-    Column("data", LargeBinary, nullable=False),
-    Column("leaf_hash", LargeBinary(32), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-log_tiles = Table(
-    "log_tiles",
-    metadata,
-    Column("level", Integer, nullable=False),
-    Column("idx", BigInteger, nullable=False),
-    Column("width", Integer, nullable=False),
-    Column("hashes", LargeBinary, nullable=False),
-    Column("inner", LargeBinary, nullable=False),
-    PrimaryKeyConstraint("level", "idx"),
-)
-
-log_checkpoints = Table(
-    "log_checkpoints",
-    metadata,
-    Column("size", INDEX, primary_key=True, autoincrement=False),
-    Column("root", LargeBinary(32), nullable=False),
-    Column("note", LargeBinary, nullable=False),
-    Column("signed_at", UTCDateTime, nullable=False),
-)
 
 
 def _checkpoint(row: Any) -> SignedCheckpoint:  # a Row of (size, root, note, signed_at)

@@ -17,12 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    Column,
     Connection,
-    Index,
-    Integer,
-    String,
-    Table,
     delete,
     insert,
     select,
@@ -30,29 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
-from consentgate.store.tables import ID, metadata
-from consentgate.store.types import UTCDateTime
-
-sessions = Table(
-    "sessions",
-    metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("subject_kind", String(16), nullable=False),
-    Column("subject_id", ID, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Index("ix_sessions_subject", "subject_kind", "subject_id"),
-)
-
-login_throttle = Table(
-    "login_throttle",
-    metadata,
-    Column("scope", String(16), primary_key=True),
-    Column("key", String(128), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("last_failure_at", UTCDateTime, nullable=False),
-    Index("ix_login_throttle_last_failure_at", "last_failure_at"),
-)
+from consentgate.store.tables import login_throttle, sessions
 
 
 def _id_hash(session_id: str) -> str:

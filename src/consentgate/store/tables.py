@@ -14,7 +14,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -305,4 +307,81 @@ event_attendees = Table(
     Column("person_id", ID, ForeignKey("people.id")),
     Column("name", String(200), nullable=False),
     Column("email", String(200)),
+)
+
+
+# --- the transparency log (store/log.py) ---------------------------------------------------------
+#: Log indexes and sizes are 64-bit; on SQLite an INTEGER primary key is the fast rowid.
+INDEX = BigInteger().with_variant(Integer, "sqlite")
+
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("idx", INDEX, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+log_tiles = Table(
+    "log_tiles",
+    metadata,
+    Column("level", Integer, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("hashes", LargeBinary, nullable=False),
+    Column("inner", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("level", "idx"),
+)
+
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", INDEX, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", LargeBinary, nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+)
+
+
+# --- who was in each access, the index behind a person's history (store/history.py) ---------------
+access_subjects = Table(
+    "access_subjects",
+    metadata,
+    Column("log_index", BigInteger, primary_key=True),
+    Column("person_id", ID, primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("partner_id", ID, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("purpose", ID, nullable=False),
+    Column("decision", String(8), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    # Copied from the access entry (migration 0007); null on rows written before it.
+    Column("reasons", Text),
+    Column("records_returned", Integer),
+    Index("ix_access_subjects_person_index", "person_id", "log_index"),
+)
+
+
+# --- sign-in state shared by every server process (store/signin.py) -----------------------------
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("subject_kind", String(16), nullable=False),
+    Column("subject_id", ID, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_sessions_subject", "subject_kind", "subject_id"),
+)
+
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("scope", String(16), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Index("ix_login_throttle_last_failure_at", "last_failure_at"),
 )
