@@ -91,7 +91,7 @@ class Demo:
         return self.running.person_ref(person_id)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     root: Path = tmp_path_factory.mktemp("browser-demo")
     url = f"sqlite:///{root / 'consentgate.db'}"
@@ -119,13 +119,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     db.dispose()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, and later tests that call ``asyncio.run`` (the sequencer's async
+# callers) would fail. The browser and its demo server end with this package's tests.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
