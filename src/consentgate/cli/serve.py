@@ -24,7 +24,10 @@ def serve(
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"consentgate on {base}")
     console.print(f"  home:            {base}/")
+    console.print(f"  privacy center:  {base}/me")
+    if settings.mode == "development":
+        console.print("  demo sign-in:    alice / alice-demo-pass (with the demo population)")
     console.print(f"  API docs:        {base}/docs")
-    console.print(f"  log checkpoint:  {base}/log/checkpoint")
+    console.print(f"  log checkpoint:  {base}/log/checkpoint  (verifier key: {base}/log/vkey)")
     console.print(f"  decision engine: {engine_build()}")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
