@@ -364,6 +364,17 @@ async function inPool(items, work) {
   await Promise.all(workers);
 }
 
+/**
+ * What a verified row may claim. An access through a friend's grant is logged under the friend's
+ * reference: its entry proves the access, not that this person's data was in it (that comes from
+ * the server's access history), so the row says exactly that much.
+ */
+function verifiedText(row, size) {
+  const viaOthers = row.dataset.role === "included" || row.dataset.role === "filtered";
+  const verified = `Verified in this browser against checkpoint ${size}`;
+  return viaOthers ? `${verified}: the access itself; the log entry does not list who was in the data` : verified;
+}
+
 /** Verify `rows` against `checkpoint`; return the rows the checkpoint does not cover yet. */
 async function verifyRows(rows, checkpoint, personRefs, counts) {
   const readEntry = bundleReader(checkpoint.size);
@@ -372,7 +383,7 @@ async function verifyRows(rows, checkpoint, personRefs, counts) {
     try {
       await verifyRow(row, checkpoint, readEntry, personRefs);
       counts.verified += 1;
-      show(row, "yes", `Verified in this browser against checkpoint ${checkpoint.size}`);
+      show(row, "yes", verifiedText(row, checkpoint.size));
     } catch (err) {
       if (err instanceof NotYetSigned) {
         waiting.push(row);
