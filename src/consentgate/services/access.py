@@ -27,7 +27,7 @@ from consentgate.domain import Action, Category, DataSource, GrantScope, Record,
 from consentgate.domain.clock import Clock
 from consentgate.errors import Denied, Error, QuotaExceeded, Unavailable
 from consentgate.ledger.entries import AccessDecision, format_time
-from consentgate.policy import Decision, Filtered, apply_obligations
+from consentgate.policy import Decision, DecisionRequest, Filtered, apply_obligations
 from consentgate.policy.reasons import QUOTA_EXCEEDED, TOKEN_NOT_COVERED
 from consentgate.services.decisions import DecisionService
 from consentgate.store.history import AccessRow, Subjects
@@ -134,7 +134,7 @@ class AccessService:
                 reasons=reasons,
                 log_index=index,
             )
-        decision = self.decisions.decide(
+        asked = DecisionRequest(
             token.partner_id,
             token.person_id,
             category,
@@ -142,8 +142,8 @@ class AccessService:
             purpose,
             grant_id=token.grant_id,
             client_id=token.client_id,
-            now=now,
         )
+        decision = self.decisions.decide(asked, now=now)
         if decision.allowed:
             return decision
         failed = decision.failed

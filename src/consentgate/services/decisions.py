@@ -297,28 +297,10 @@ class DecisionService:
 
     # -- decisions -------------------------------------------------------------------------------
 
-    def decide(
-        self,
-        partner_id: str,
-        person_id: str,
-        category: str,
-        action: str,
-        purpose: str,
-        *,
-        grant_id: str | None = None,
-        client_id: str | None = None,
-        now: datetime | None = None,
-    ) -> Decision:
+    def decide(self, request: DecisionRequest, *, now: datetime | None = None) -> Decision:
         """Decide one partner request now (using quota). Malformed category/action: InvalidInput."""
-        request = DecisionRequest(
-            partner_id,
-            person_id,
-            parse_category(category),
-            parse_action(action),
-            purpose,
-            grant_id=grant_id,
-            client_id=client_id,
-        )
+        parse_category(request.category)
+        parse_action(request.action)
         if not self.current:
             return ERROR  # the index may have missed a revocation: deny, never guess
         try:

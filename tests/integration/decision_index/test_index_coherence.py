@@ -10,6 +10,7 @@ import pytest
 
 from consentgate.domain import Action, Category, GrantScope, PartnerStatus
 from consentgate.errors import InvalidInput, NotFound
+from consentgate.policy import DecisionRequest
 from consentgate.services.decisions import DecisionService
 from consentgate.services.wiring import Services
 from consentgate.store import Database
@@ -33,7 +34,9 @@ def decisions(world: Services, clock: FrozenClock) -> DecisionService:
 
 
 def ask(decisions: DecisionService) -> bool:
-    return decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE).allowed
+    return decisions.decide(
+        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    ).allowed
 
 
 def test_revoke_then_decide_is_denied_with_no_stale_window(
@@ -44,7 +47,9 @@ def test_revoke_then_decide_is_denied_with_no_stale_window(
     )
     assert ask(decisions)
     world.grants.revoke_grant(grant.id)
-    decision = decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    decision = decisions.decide(
+        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    )
     assert not decision.allowed
     assert decision.codes[2] == "grant.revoked"
 
@@ -58,14 +63,18 @@ def test_switching_sharing_off_suspending_and_ending_are_seen_by_the_next_decisi
     assert ask(decisions)
     world.people.set_settings("p-alice", share_with_partners=False)
     assert (
-        decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE).reason
+        decisions.decide(
+            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+        ).reason
         == "settings.sharing_off"
     )
     world.people.set_settings("p-alice", share_with_partners=True)
     assert ask(decisions)
     world.partners.set_status("device-maker", PartnerStatus.SUSPENDED, "audit finding")
     assert (
-        decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE).reason
+        decisions.decide(
+            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+        ).reason
         == "partner.suspended"
     )
 
@@ -78,7 +87,9 @@ def test_ending_an_agreement_is_seen_by_the_next_decision(
     )
     assert ask(decisions)
     world.partners.end_agreement(world.partners.agreements_of("device-maker")[0].id)
-    decision = decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    decision = decisions.decide(
+        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    )
     assert not decision.allowed
     assert decision.codes[1] == "agreement.ended"
 
@@ -123,8 +134,8 @@ def test_a_fresh_load_decides_like_the_write_through_index(
     fresh = DecisionService(world.db, clock)
     fresh.load()
     for person in ("p-alice", "p-bob"):
-        a = decisions.decide("device-maker", person, "contacts", "read", PURPOSE)
-        b = fresh.decide("device-maker", person, "contacts", "read", PURPOSE)
+        a = decisions.decide(DecisionRequest("device-maker", person, "contacts", "read", PURPOSE))
+        b = fresh.decide(DecisionRequest("device-maker", person, "contacts", "read", PURPOSE))
         assert a.codes == b.codes
     assert fresh.exposure_count("device-maker", "contacts") == 1  # bob never switched sharing on
 
@@ -150,14 +161,16 @@ def test_exposure_and_explain_name_the_agreement_and_grant(
 
 def test_bad_input_is_a_typed_error_never_an_allow(decisions: DecisionService) -> None:
     with pytest.raises(InvalidInput):
-        decisions.decide("device-maker", "p-alice", "dna", "read", PURPOSE)
+        decisions.decide(DecisionRequest("device-maker", "p-alice", "dna", "read", PURPOSE))
     with pytest.raises(InvalidInput):
         decisions.explain("device-maker", "p-alice", "contacts", "read", "not.registered")
     with pytest.raises(NotFound):
         decisions.explain("device-maker", "p-nobody", "contacts", "read", PURPOSE)
     with pytest.raises(NotFound):
         decisions.exposure_count("nobody", "contacts")
-    assert not decisions.decide("nobody", "p-alice", "contacts", "read", PURPOSE).allowed
+    assert not decisions.decide(
+        DecisionRequest("nobody", "p-alice", "contacts", "read", PURPOSE)
+    ).allowed
 
 
 def test_a_write_the_index_could_not_apply_is_a_deny_until_it_catches_up(
@@ -177,12 +190,16 @@ def test_a_write_the_index_could_not_apply_is_a_deny_until_it_catches_up(
     monkeypatch.setattr(policy_source, "grant_rows", unavailable)
     world.grants.revoke_grant(grant.id)  # committed, but the index could not re-read the grant
     assert (
-        decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE).reason
+        decisions.decide(
+            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+        ).reason
         == "engine.error"
     )
     monkeypatch.undo()
     decisions.sync()
-    decision = decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    decision = decisions.decide(
+        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+    )
     assert decision.codes[2] == "grant.revoked"
 
 
@@ -220,7 +237,9 @@ def test_reinstating_a_suspended_partner_does_not_bring_back_the_grants_it_lost(
     world.partners.set_status("device-maker", PartnerStatus.SUSPENDED, "audit finding")
     world.partners.set_status("device-maker", PartnerStatus.ACTIVE, "finding resolved")
     for person in people:
-        decision = decisions.decide("device-maker", person, "contacts", "read", PURPOSE)
+        decision = decisions.decide(
+            DecisionRequest("device-maker", person, "contacts", "read", PURPOSE)
+        )
         assert decision.codes[:3] == ("partner.active", "agreement.in_force", "grant.revoked")
     assert decisions.exposure_count("device-maker", "contacts") == 0
 
@@ -235,7 +254,9 @@ def test_a_request_the_engine_cannot_evaluate_is_denied_and_logged_with_its_caus
     # An index entry the engine cannot read (here, settings that are not a mask).
     decisions.index.settings["p-alice"] = "everything on"  # type: ignore[assignment]
     with caplog.at_level(logging.ERROR, logger="consentgate.services.decisions"):
-        decision = decisions.decide("device-maker", "p-alice", "contacts", "read", PURPOSE)
+        decision = decisions.decide(
+            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
+        )
         explanation = decisions.explain("device-maker", "p-alice", "contacts", "read", PURPOSE)
     assert not decision.allowed
     assert decision.failed == ("engine.error",)
