@@ -14,7 +14,7 @@ from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.web import assets, history_page, login, me, pages, settings_page
+from consentgate.web import assets, history_page, login, me, pages, people, settings_page
 from consentgate.web.headers import SecuredApp
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -83,6 +83,8 @@ def create_app(
     )
     install_state(app, state)
     problems.install(app)
+    # A privacy-center page for a signed-out visitor: to the sign-in page, and back afterwards.
+    app.exception_handler(people.SignInFirst)(people.sign_in_first)
     app.add_middleware(BodyLimit)
 
     @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])

@@ -27,8 +27,8 @@ from consentgate.errors import InvalidInput
 from consentgate.ledger.entries import format_time
 from consentgate.services.privacy import AccessRow, HistoryFilter
 from consentgate.services.wiring import Services
-from consentgate.web.people import NO_STORE, render, signed_in, to_login
-from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
+from consentgate.web.people import NO_STORE, SignedIn, SignedInDep, render
+from consentgate.web.state import RunningDep, ServicesDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -166,27 +166,25 @@ def _export_row(row: AccessRow, names: dict[str, str]) -> dict[str, Any]:
 
 @router.get("/me/history")
 def history_page(
+    person: SignedInDep,
     request: Request,
     services: ServicesDep,
-    cookies: CookiesDep,
     running: RunningDep,
     query: FilterQueryDep,
     page: int = 1,
 ) -> Response:
     """The access history, its timeline, filters and pages."""
-    session = signed_in(request, services, cookies)
-    if session is None or session.person_id is None:
-        return to_login(request)
+    session = person.session
     filters = query.parse()
     if not 1 <= page <= _MAX_PAGE:
         raise InvalidInput(f"page must be between 1 and {_MAX_PAGE}")
     rows, total = services.privacy.history(
-        session.person_id,
+        person.person_id,
         filters.where(services),
         offset=(page - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
     )
-    lines, top = timeline(services, session.person_id)
+    lines, top = timeline(services, person.person_id)
     pages = max(1, -(-total // PAGE_SIZE))
     return render(
         request,
@@ -204,9 +202,9 @@ def history_page(
             "days": _DAYS,
             "names": services.privacy.partner_names(),
             "purposes": services.privacy.purposes(),
-            "partners_seen": services.privacy.partners_seen(session.person_id),
+            "partners_seen": services.privacy.partners_seen(person.person_id),
             "categories": [c.value for c in Category],
-            "person_ref": running.person_ref(session.person_id),
+            "person_ref": running.person_ref(person.person_id),
             "entry_time": format_time,
         },
     )
@@ -222,32 +220,24 @@ class _Export:
     total: int
 
 
-def _export(
-    request: Request, services: Services, cookies: Any, query: FilterQuery
-) -> _Export | Response:
-    session = signed_in(request, services, cookies)
-    if session is None or session.person_id is None:
-        return to_login(request)
+def _export(person: SignedIn, services: Services, query: FilterQuery) -> _Export:
     filters = query.parse()
     rows, total = services.privacy.history(
-        session.person_id, filters.where(services), offset=0, limit=EXPORT_LIMIT
+        person.person_id, filters.where(services), offset=0, limit=EXPORT_LIMIT
     )
     names = services.privacy.partner_names()
-    return _Export(session.person_id, filters, [_export_row(r, names) for r in rows], total)
+    return _Export(person.person_id, filters, [_export_row(r, names) for r in rows], total)
 
 
 @router.get("/me/history.json")
 def history_json(
-    request: Request,
+    person: SignedInDep,
     services: ServicesDep,
-    cookies: CookiesDep,
     running: RunningDep,
     query: FilterQueryDep,
 ) -> Response:
     """The filtered history as JSON (at most :data:`EXPORT_LIMIT` rows, newest first)."""
-    found = _export(request, services, cookies, query)
-    if isinstance(found, Response):
-        return found
+    found = _export(person, services, query)
     filters = found.filters
     body = {
         "person_reference": running.person_ref(found.person_id),
@@ -290,16 +280,9 @@ def _cell(value: Any) -> str:
 
 
 @router.get("/me/history.csv")
-def history_csv(
-    request: Request,
-    services: ServicesDep,
-    cookies: CookiesDep,
-    query: FilterQueryDep,
-) -> Response:
+def history_csv(person: SignedInDep, services: ServicesDep, query: FilterQueryDep) -> Response:
     """The filtered history as CSV (RFC 4180, a header line first)."""
-    found = _export(request, services, cookies, query)
-    if isinstance(found, Response):
-        return found
+    found = _export(person, services, query)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(_CSV_FIELDS)

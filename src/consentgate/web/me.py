@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from consentgate.errors import Conflict, NotFound
-from consentgate.web.people import not_found, person_form, render, signed_in, to_login
+from consentgate.web.people import SignedInDep, not_found, person_form, render
 from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
 
 router = APIRouter(include_in_schema=False)
@@ -27,13 +27,11 @@ _MAX_ID = 64
 
 @router.get("/me")
 def partners_page(
-    request: Request, services: ServicesDep, cookies: CookiesDep, revoked: str | None = None
+    person: SignedInDep, request: Request, services: ServicesDep, revoked: str | None = None
 ) -> Response:
     """The partners the person allowed, what each may do, and the ones that ended."""
-    session = signed_in(request, services, cookies)
-    if session is None or session.person_id is None:
-        return to_login(request)
-    views = services.privacy.grants(session.person_id)
+    session = person.session
+    views = services.privacy.grants(person.person_id)
     done = next((v for v in views if revoked and v.grant.id == revoked), None)
     return render(
         request,
@@ -41,7 +39,7 @@ def partners_page(
         session,
         services,
         {
-            "person": services.people.get_person(session.person_id),
+            "person": services.people.get_person(person.person_id),
             "active": [v for v in views if v.active],
             "ended": [v for v in views if not v.active],
             "purposes": services.privacy.purposes(),
@@ -52,14 +50,12 @@ def partners_page(
 
 @router.get("/me/grants/{grant_id}/revoke")
 def confirm_page(
-    grant_id: str, request: Request, services: ServicesDep, cookies: CookiesDep
+    grant_id: str, person: SignedInDep, request: Request, services: ServicesDep
 ) -> Response:
     """Are you sure? What the partner will lose, and one button."""
-    session = signed_in(request, services, cookies)
-    if session is None or session.person_id is None:
-        return to_login(request)
+    session = person.session
     try:
-        view = services.privacy.grant(session.person_id, grant_id[:_MAX_ID])
+        view = services.privacy.grant(person.person_id, grant_id[:_MAX_ID])
     except NotFound:
         return not_found(request, session, services)
     if not view.active:
@@ -96,28 +92,24 @@ async def revoke(
 
 
 @router.get("/me/deletions")
-def deletions_page(request: Request, services: ServicesDep, cookies: CookiesDep) -> Response:
+def deletions_page(person: SignedInDep, request: Request, services: ServicesDep) -> Response:
     """For each ended grant: has the partner confirmed deleting the data, and by when it must."""
-    session = signed_in(request, services, cookies)
-    if session is None or session.person_id is None:
-        return to_login(request)
+    session = person.session
     return render(
         request,
         "me/deletions.html",
         session,
         services,
-        {"deletions": services.privacy.deletions(session.person_id)},
+        {"deletions": services.privacy.deletions(person.person_id)},
     )
 
 
 @router.get("/me/verify")
 def verify_page(
-    request: Request, services: ServicesDep, cookies: CookiesDep, running: RunningDep
+    person: SignedInDep, request: Request, services: ServicesDep, running: RunningDep
 ) -> Response:
     """How to check, without this site's help, that an access is in the public log."""
-    session = signed_in(request, services, cookies)
-    if session is None or session.person_id is None:
-        return to_login(request)
+    session = person.session
     return render(
         request,
         "me/verify.html",
@@ -125,7 +117,7 @@ def verify_page(
         services,
         {
             "origin": services.settings.origin,
-            "person_ref": running.person_ref(session.person_id),
+            "person_ref": running.person_ref(person.person_id),
             "base": str(request.base_url).rstrip("/"),
         },
     )

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
+from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -23,6 +24,7 @@ from consentgate.services.wiring import Services
 from consentgate.web import words
 from consentgate.web.pages import templates
 from consentgate.web.session import PersonSession, SessionCookies, current_session
+from consentgate.web.state import CookiesDep, ServicesDep
 
 #: Pages about one person are never cached (a shared computer, a back button after sign-out).
 NO_STORE = {"Cache-Control": "no-store"}
@@ -49,6 +51,39 @@ def to_login(request: Request) -> Response:
     """Send a signed-out visitor to sign in, and back here afterwards."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/login?next=" + quote(here, safe=""), status_code=303)
+
+
+class SignInFirst(Exception):
+    """A page needs a signed-in person: the visitor is sent to sign in, and back here after."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__("sign in first")
+        self.response = to_login(request)
+
+
+async def sign_in_first(_request: Request, exc: SignInFirst) -> Response:
+    """The app's handler of :class:`SignInFirst` (installed by ``create_app``)."""
+    return exc.response
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The signed-in person of a privacy-center page: their session and their id."""
+
+    session: PersonSession
+    person_id: str
+
+
+def signed_in_person(request: Request, services: ServicesDep, cookies: CookiesDep) -> SignedIn:
+    """The page's signed-in person, or :class:`SignInFirst`. A dependency: a signed-out visitor
+    is redirected before any of the page's own parameters is looked at."""
+    session = signed_in(request, services, cookies)
+    if session is None or session.person_id is None:
+        raise SignInFirst(request)
+    return SignedIn(session, session.person_id)
+
+
+SignedInDep = Annotated[SignedIn, Depends(signed_in_person)]
 
 
 def csrf_refused() -> Response:

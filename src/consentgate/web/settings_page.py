@@ -20,7 +20,7 @@ from consentgate.oauth.requests import CapturedRequest
 from consentgate.services.preview import SettingsPreview, people_around, preview_settings
 from consentgate.services.wiring import Running, Services
 from consentgate.web import words
-from consentgate.web.people import person_form, render, signed_in, to_login
+from consentgate.web.people import SignedInDep, person_form, render
 from consentgate.web.session import PersonSession
 from consentgate.web.state import CookiesDep, RunningDep, ServicesDep
 
@@ -107,13 +107,11 @@ def _page(
 
 @router.get("/me/settings")
 def settings_page(
-    request: Request, services: ServicesDep, cookies: CookiesDep, saved: str | None = None
+    person: SignedInDep, request: Request, services: ServicesDep, saved: str | None = None
 ) -> Response:
     """The current settings, as a form."""
-    session = signed_in(request, services, cookies)
-    if session is None or session.person_id is None:
-        return to_login(request)
-    current = services.people.get_settings(session.person_id)
+    session = person.session
+    current = services.people.get_settings(person.person_id)
     return _page(request, session, services, current, {"saved": saved == "1"})
 
 
