@@ -32,19 +32,18 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from axe_playwright_python.sync_playwright import Axe
-from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from tests.e2e.pages import World
 
 from consentgate.api.app import create_app
 from consentgate.config import Settings
 from consentgate.demo.clients import register_demo_clients
 from consentgate.demo.people import DEMO_PEOPLE
 from consentgate.demo.seed import seed_demo
-from consentgate.services.wiring import Running, Services
+from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
 from consentgate.testing import serving
-from consentgate.web.state import state_of
 
 CHROMIUM = os.environ.get("CONSENTGATE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -73,19 +72,8 @@ BLOCKING = {"serious", "critical"}
 
 
 @dataclass
-class Demo:
-    """The served demo: its base URL, services (to look behind the pages) and app."""
-
-    base: str
-    services: Services
-    app: FastAPI
-
-    @property
-    def running(self) -> Running:
-        return state_of(self.app).lifecycle.running
-
-    def url(self, path: str) -> str:
-        return self.base + path
+class Demo(World):
+    """The served demo (see :class:`World`), and the log reference of any of its people."""
 
     def person_ref(self, person_id: str) -> str:
         return self.running.person_ref(person_id)
