@@ -44,6 +44,32 @@ class Explanation:
     fields: tuple[str, ...]
     record_scope: str | None
 
+    @classmethod
+    def of(
+        cls,
+        request: DecisionRequest,
+        at: datetime,
+        allowed: bool,
+        reason: str,
+        rules: tuple[RuleLine, ...],
+        fields: tuple[str, ...] = (),
+        record_scope: str | None = None,
+    ) -> Explanation:
+        """The explanation of ``request`` at ``at``: the request's own fields, then the outcome."""
+        return cls(
+            request.partner_id,
+            request.person_id,
+            request.category,
+            request.action,
+            request.purpose,
+            at,
+            allowed,
+            reason,
+            rules,
+            fields,
+            record_scope,
+        )
+
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form (times in ISO 8601)."""
         return {
@@ -94,12 +120,8 @@ def explain(engine: Engine, request: DecisionRequest, now: datetime) -> Explanat
     if not lines:
         return unevaluated(request, now)
     obligations = decision.obligations
-    return Explanation(
-        request.partner_id,
-        request.person_id,
-        request.category,
-        request.action,
-        request.purpose,
+    return Explanation.of(
+        request,
         now,
         decision.allowed,
         decision.reason,
@@ -112,19 +134,7 @@ def explain(engine: Engine, request: DecisionRequest, now: datetime) -> Explanat
 def unevaluated(request: DecisionRequest, now: datetime) -> Explanation:
     """The explanation of a request that could not be evaluated: a deny, ``engine.error``."""
     line = RuleLine("engine", r.ENGINE_ERROR, False, "the request could not be evaluated", True)
-    return Explanation(
-        request.partner_id,
-        request.person_id,
-        request.category,
-        request.action,
-        request.purpose,
-        now,
-        False,
-        r.ENGINE_ERROR,
-        (line,),
-        (),
-        None,
-    )
+    return Explanation.of(request, now, False, r.ENGINE_ERROR, (line,))
 
 
 def _agreement_detail(cap: CapWindow | None, windows: tuple[AgreementWindow, ...]) -> str:
