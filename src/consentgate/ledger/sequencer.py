@@ -178,10 +178,12 @@ class Sequencer:
         """Append ``data`` and return its index, after the commit that made it durable."""
         return self.submit(data, annotation).result(timeout)
 
-    async def append_async(self, data: bytes, timeout: float | None = 30.0) -> int:
+    async def append_async(
+        self, data: bytes, timeout: float | None = 30.0, annotation: object = None
+    ) -> int:
         """:meth:`append` for async code: awaits the commit without holding a thread."""
         future = _FutureAppend()
-        self._enqueue(data, None, future)
+        self._enqueue(data, annotation, future)
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
 
     def _enqueue(

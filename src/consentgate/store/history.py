@@ -10,7 +10,7 @@ whose leaf is the proof.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -61,8 +61,14 @@ class Subjects:
     rows: tuple[AccessRow, ...]  # their ``log_index`` is a placeholder until the append
 
 
+#: AccessRow's fields, which are the access_subjects table's columns.
+_COLUMNS = tuple(f.name for f in fields(AccessRow))
+
+
 def _values(row: AccessRow) -> dict[str, object]:
-    values = asdict(row)
+    # Field by field rather than ``dataclasses.asdict``, which copies every value recursively:
+    # this runs for every person in every logged access, on the log's writer thread.
+    values = {name: getattr(row, name) for name in _COLUMNS}
     values["reasons"] = None if row.reasons is None else " ".join(row.reasons)
     return values
 
