@@ -8,7 +8,6 @@ reason codes (and is logged too), a used-up quota 429 with ``Retry-After``.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -21,7 +20,7 @@ from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from consentgate.api.responses import FastJSONResponse, request_id_of
 from consentgate.domain import Category, TokenContext
 from consentgate.errors import Unauthenticated
-from consentgate.services.access import AccessResult, AccessService
+from consentgate.services.access import AccessResult, AccessService, Outcome
 from consentgate.services.wiring import Services
 from consentgate.web.state import RunningDep, ServicesDep, state_of
 
@@ -94,21 +93,27 @@ def _resolve_token(request: Request, services: Services) -> TokenContext:
 
 
 _LimitedRoute = limited_route(JSON_BODY_LIMIT)
+#: Methods without a request body: their token is checked by the endpoint (see TokenFirstRoute).
+_BODILESS = frozenset({"GET", "HEAD"})
 
 
 class TokenFirstRoute(_LimitedRoute):  # type: ignore[valid-type, misc]  # made by limited_route
     """Checks the bearer token before the body is read, then bounds the body's size and nesting.
 
     FastAPI resolves a route's body before its dependencies, so without this an anonymous caller
-    could make the server read and parse (and validate) a body it will refuse anyway.
+    could make the server read and parse (and validate) a body it will refuse anyway. A read
+    (GET, HEAD) has no body: its endpoint checks the token in the same worker-thread hop as the
+    decision and the fetch (:func:`_read`), one thread hand-off instead of two.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def token_first(request: Request) -> Response:
-            services = state_of(request.app).services
-            request.state.partner_token = await run_in_threadpool(_resolve_token, request, services)
+            if request.method not in _BODILESS:
+                services = state_of(request.app).services
+                token = await run_in_threadpool(_resolve_token, request, services)
+                request.state.partner_token = token
             response: Response = await handler(request)
             return response
 
@@ -163,8 +168,6 @@ def _answer(
 
 async def _read(
     request: Request,
-    token: TokenContext,
-    service: AccessService,
     category: Category,
     purpose: str,
     *,
@@ -172,45 +175,48 @@ async def _read(
     limit: int | None = None,
     offset: int = 0,
 ) -> Response:
-    """Decide, fetch and minimize, then await the durable log append, then answer."""
-    prepare = partial(
-        service.prepare_read,
-        token,
-        category,
-        purpose,
-        thread_id=thread_id,
-        limit=limit or MAX_PAGE,
-        offset=offset,
-        request_id=request_id_of(request),
-    )
-    # Measured (docs/benchmarks.md): the reads in a worker thread, where SQLite and psycopg
-    # release the GIL, beat running them on the event loop; the append is awaited on the loop, so
-    # no thread waits for the commit.
+    """Check the token, decide, fetch and minimize in one worker-thread hop, then await the
+    durable log append on the event loop, then answer.
+
+    Measured (docs/benchmarks.md): the token check, decision and fetch in a worker thread, where
+    SQLite and psycopg release the GIL, beat running them on the event loop; awaiting the append
+    on the loop means no thread waits for the commit. The app's state is read directly, not
+    through dependencies: each dependency costs FastAPI a resolution step on every call.
+    """
+    state = state_of(request.app)
+    service = state.lifecycle.running.access
+    request_id = request_id_of(request)
+
+    def prepare() -> Outcome:
+        token = _resolve_token(request, state.services)
+        return service.prepare_read(
+            token,
+            category,
+            purpose,
+            thread_id=thread_id,
+            limit=limit or 50,
+            offset=offset,
+            request_id=request_id,
+        )
+
     outcome = await run_in_threadpool(prepare)
     result = await service.commit_async(outcome)
     return _answer(result, limit, offset)
 
 
 @router.get("/profile", response_model=Records, responses=RESPONSES)
-async def read_profile(
-    request: Request, token: Token, service: Access, purpose: PURPOSE
-) -> Response:
+async def read_profile(request: Request, purpose: PURPOSE) -> Response:
     """The person's profile."""
-    return await _read(request, token, service, Category.PROFILE, purpose)
+    return await _read(request, Category.PROFILE, purpose)
 
 
 def _list_endpoint(category: Category, summary: str) -> None:
     """Register ``GET /v1/<category>``: one page of the person's records of that category."""
 
     async def read_page(
-        request: Request,
-        token: Token,
-        service: Access,
-        purpose: PURPOSE,
-        limit: LIMIT = 50,
-        offset: OFFSET = 0,
+        request: Request, purpose: PURPOSE, limit: LIMIT = 50, offset: OFFSET = 0
     ) -> Response:
-        return await _read(request, token, service, category, purpose, limit=limit, offset=offset)
+        return await _read(request, category, purpose, limit=limit, offset=offset)
 
     read_page.__doc__ = summary
     router.add_api_route(
@@ -240,8 +246,6 @@ _list_endpoint(
 @router.get("/threads/{thread_id}/messages", response_model=Records, responses=RESPONSES)
 async def read_thread(
     request: Request,
-    token: Token,
-    service: Access,
     purpose: PURPOSE,
     thread_id: THREAD_ID,
     limit: LIMIT = 50,
@@ -249,14 +253,7 @@ async def read_thread(
 ) -> Response:
     """The messages of one thread the person takes part in, oldest first."""
     return await _read(
-        request,
-        token,
-        service,
-        Category.MESSAGES,
-        purpose,
-        thread_id=thread_id,
-        limit=limit,
-        offset=offset,
+        request, Category.MESSAGES, purpose, thread_id=thread_id, limit=limit, offset=offset
     )
 
 
