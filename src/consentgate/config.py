@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     #: The longest the server sleeps between expiry sweeps; it also wakes as each grant or
     #: agreement ends (and when one is written), to open its deletion obligations then.
     expiry_sweep_seconds: float = 60.0
+    #: How the server writes its own log lines: ``text`` for people, or ``json`` (one object a
+    #: line, with the request id, for log collectors).
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod

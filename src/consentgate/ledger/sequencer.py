@@ -163,6 +163,11 @@ class Sequencer:
             partial[(tile_id.level, tile_id.index)] = found.hashes[: tile_id.width * 32]
         return TileBuilder(size, edge, partial)
 
+    @property
+    def accepting(self) -> bool:
+        """Whether appends are taken now: started, not stopping, and not stopped by a failure."""
+        return self._failure is None and bool(self._threads) and not self._closing
+
     # --- appends ----------------------------------------------------------------------------
     def submit(self, data: bytes, annotation: object = None) -> PendingAppend:
         """Queue ``data``; the returned :class:`PendingAppend` gives its index once committed.

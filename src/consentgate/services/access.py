@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,7 +30,13 @@ from consentgate.domain.clock import Clock
 from consentgate.errors import Denied, Error, QuotaExceeded, Unavailable
 from consentgate.ledger.entries import AccessDecision, format_time
 from consentgate.policy import Decision, DecisionRequest, Filtered, apply_obligations
-from consentgate.policy.reasons import QUOTA_EXCEEDED, TOKEN_NOT_COVERED
+from consentgate.policy.reasons import (
+    ENGINE_ERROR,
+    QUOTA_EXCEEDED,
+    THIRD_PARTY_FILTERED,
+    TOKEN_NOT_COVERED,
+)
+from consentgate.services import metrics
 from consentgate.services.decisions import DecisionService
 from consentgate.store.history import AccessRow, Subjects
 
@@ -168,22 +175,26 @@ class AccessService:
 
     def commit(self, outcome: Outcome) -> AccessResult:
         """Append the outcome's entry durably (blocking this thread), then answer."""
+        started = time.perf_counter()
         try:
             index = self.log.append(outcome.entry, annotation=outcome.people)
         except Error:
             raise
         except Exception as err:  # any failure to log is a failure to answer: fail closed
             raise Unavailable("the transparency log is unavailable; nothing was returned") from err
+        metrics.observe_append("access", started)
         return outcome.finish(index)
 
     async def commit_async(self, outcome: Outcome) -> AccessResult:
         """:meth:`commit` on the event loop: awaits the durable append without holding a thread."""
+        started = time.perf_counter()
         try:
             index = await self.log.append_async(outcome.entry, annotation=outcome.people)
         except Error:
             raise
         except Exception as err:  # fail closed, as commit does
             raise Unavailable("the transparency log is unavailable; nothing was returned") from err
+        metrics.observe_append("access", started)
         return outcome.finish(index)
 
     def write_message(
@@ -214,6 +225,7 @@ class AccessService:
             self.commit(decided)  # raises the refusal once it is logged
             raise Unavailable("a refused call was not refused; nothing was written")
         codes = tuple(o.code for o in decided.outcomes)
+        metrics.DECISIONS.labels("allow", "ok").inc()
         allowed = self._outcome(call, "allow", codes, 1, 0, [])
         index = self.commit(replace(allowed, result=AccessResult(-1, (), 0, 0))).log_index
         record = self.data_source.write_message(
@@ -262,6 +274,7 @@ class AccessService:
         self, call: _Call, reasons: tuple[str, ...], error: Callable[..., Error]
     ) -> Outcome:
         outcome = self._outcome(call, "deny", reasons, 0, 0, [])
+        metrics.DECISIONS.labels("deny", reasons[0] if reasons else ENGINE_ERROR).inc()
         return replace(outcome, refusal=lambda index: error(log_index=index))
 
     def _release(self, call: _Call, decision: Decision, records: list[Record]) -> Outcome:
@@ -283,6 +296,8 @@ class AccessService:
             filtered.third_party_filtered,
             subjects,
         )
+        allowed = THIRD_PARTY_FILTERED if filtered.third_party_filtered else "ok"
+        metrics.DECISIONS.labels("allow", allowed).inc()
         result = AccessResult(
             log_index=-1,
             records=tuple(dict(r) for r in filtered.records),

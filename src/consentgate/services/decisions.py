@@ -48,6 +48,7 @@ from consentgate.policy import (
 from consentgate.policy.decision import ERROR
 from consentgate.policy.explain import Explanation, explain, unevaluated
 from consentgate.policy.index import settings_masks
+from consentgate.services import metrics
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import policy_source as source
@@ -168,6 +169,8 @@ class DecisionService:
         """Apply every change in the feed not applied yet; returns how many were applied."""
         with self._lock, self.db.read() as conn:
             fresh = [c for c in changes_after(conn, self._seq) if c.seq not in self._applied]
+            if fresh:
+                metrics.FRESHNESS_CATCHUPS.labels("poll").inc()
             self._apply(conn, fresh)
             self._applied.update(c.seq for c in fresh)
             self._advance()

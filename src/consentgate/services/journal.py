@@ -11,8 +11,10 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 
+from consentgate import logs
 from consentgate.domain import Agreement
 from consentgate.ledger.entries import (
     AgreementVersion,
@@ -24,6 +26,7 @@ from consentgate.ledger.entries import (
     person_reference,
 )
 from consentgate.ledger.sequencer import Sequencer
+from consentgate.services import metrics
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import agreements as agreement_rows
@@ -72,13 +75,16 @@ class Journal:
     def apply_changes(self, changes: Iterable[Change]) -> None:
         """Log the entries of one committed transaction; they share group commits."""
         entries = [e for e in (self._entry(c) for c in changes) if e is not None]
+        started = time.perf_counter()
         waiting = [self.log.submit(e.encode()) for e in entries]
         for future in waiting:
             future.result(timeout=30)
+            metrics.observe_append("journal", started)
 
     def _entry(self, change: Change) -> Entry | None:
         at = format_time(change.at)
-        request_id = secrets.token_hex(8)
+        # The HTTP request that made the change, when there is one (see consentgate.logs).
+        request_id = logs.request_id.get() or secrets.token_hex(8)
         with self.db.read() as conn:
             if change.kind == ChangeKind.GRANT and change.ref_id:
                 grant = grant_rows.get_grant(conn, change.ref_id)
