@@ -145,7 +145,7 @@ def sustained(
     url: str, work: Path, token: str, workers: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     """consentgate alone under load for ``args.sustained`` seconds: errors and memory growth
-    (from the end of a 10-second warm-up to the end of the run)."""
+    (from the end of a warm-up of up to 10 seconds to the end of the run)."""
     port = free_port()
     env = {
         "CONSENTGATE_DATABASE_URL": url,
@@ -156,7 +156,7 @@ def sustained(
     proc = start(command, env, port, work / "sustained.log")
     target = _path("consentgate", port)
     try:
-        wrk(target, token, 10, args.connections)
+        wrk(target, token, min(10, args.sustained), args.connections)  # warm-up
         before = rss_mb(proc.pid)
         load = wrk_process(target, token, args.sustained, args.connections)
         peak = before
