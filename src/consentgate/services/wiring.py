@@ -23,6 +23,7 @@ from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
+from consentgate.services.console import ConsoleService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.grants import GrantService
@@ -32,6 +33,7 @@ from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
 from consentgate.services.privacy import PrivacyCenter
 from consentgate.services.signin import LoginThrottle, SessionService
+from consentgate.services.staff import StaffService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
@@ -110,6 +112,8 @@ class Services:
         )
         self.sessions = SessionService(db, clock)
         self.login_throttle = LoginThrottle(db, clock)
+        self.staff = StaffService(db, clock, self.sessions)
+        self.console = ConsoleService(db, clock)
         self._started = False
 
     @classmethod
