@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-import orjson
-
 from consentgate.errors import IntegrityError
 from consentgate.ledger.tiles import TILE_WIDTH, TileBuilder, TileId, decode_bundle
 from consentgate.ledger.tree import leaf_hashes
@@ -51,6 +49,8 @@ def count(
 ) -> dict[str, Table]:
     """Feed the entries ``[0, log.size)`` to ``tally``, check they make ``log.root``, and return
     its tables."""
+    import orjson  # only counting needs it: the services load without it
+
     builder = TileBuilder()
     loads, add = orjson.loads, tally.add
     done = 0
