@@ -15,7 +15,11 @@ from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
 from consentgate.web import assets, history_page, login, me, pages, people, settings_page
+from consentgate.web.console import account as console_account
+from consentgate.web.console import activity as console_activity
 from consentgate.web.console import auth as console_auth
+from consentgate.web.console import exposure as console_exposure
+from consentgate.web.console import logpage as console_log
 from consentgate.web.console import partners as console_partners
 from consentgate.web.headers import SecuredApp
 from consentgate.web.session import CONSOLE_COOKIE_NAME, CONSOLE_PATH, SessionCookies
@@ -38,6 +42,10 @@ _EDGES = (
     settings_page,
     console_auth,
     console_partners,
+    console_exposure,
+    console_activity,
+    console_log,
+    console_account,
     assets,
 )
 
