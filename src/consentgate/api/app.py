@@ -9,12 +9,31 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from consentgate import __version__
-from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
+from consentgate.api import (
+    account,
+    admin,
+    data,
+    deletions,
+    history,
+    log,
+    oauth,
+    problems,
+    reports,
+)
 from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.web import assets, history_page, login, me, pages, people, settings_page
+from consentgate.web import (
+    assets,
+    history_page,
+    login,
+    me,
+    pages,
+    people,
+    report_page,
+    settings_page,
+)
 from consentgate.web.headers import SecuredApp
 from consentgate.web.session import SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -26,6 +45,7 @@ _EDGES = (
     data,
     log,
     admin,
+    reports,
     deletions,
     oauth,
     login,
@@ -34,6 +54,7 @@ _EDGES = (
     me,
     history_page,
     settings_page,
+    report_page,
     assets,
 )
 
