@@ -23,6 +23,7 @@ from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
+from consentgate.services.console import ConsoleService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.grants import GrantService
@@ -33,6 +34,7 @@ from consentgate.services.people import PeopleService
 from consentgate.services.privacy import PrivacyCenter
 from consentgate.services.reports.service import ReportService
 from consentgate.services.signin import LoginThrottle, SessionService
+from consentgate.services.staff import StaffService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
@@ -112,6 +114,8 @@ class Services:
         )
         self.sessions = SessionService(db, clock)
         self.login_throttle = LoginThrottle(db, clock)
+        self.staff = StaffService(db, clock, self.sessions)
+        self.console = ConsoleService(db, clock)
         self._started = False
 
     @classmethod
