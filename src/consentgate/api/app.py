@@ -36,6 +36,7 @@ from consentgate.web import (
 )
 from consentgate.web.console import auth as console_auth
 from consentgate.web.console import partners as console_partners
+from consentgate.web.console import reports as console_reports
 from consentgate.web.headers import SecuredApp
 from consentgate.web.session import CONSOLE_COOKIE_NAME, CONSOLE_PATH, SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -59,6 +60,7 @@ _EDGES = (
     report_page,
     console_auth,
     console_partners,
+    console_reports,
     assets,
 )
 
