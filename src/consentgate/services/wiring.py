@@ -23,6 +23,7 @@ from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
+from consentgate.services.console import ConsoleService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.grants import GrantService
@@ -33,6 +34,7 @@ from consentgate.services.people import PeopleService
 from consentgate.services.privacy import PrivacyCenter
 from consentgate.services.reports.service import ReportService
 from consentgate.services.signin import LoginThrottle, SessionService
+from consentgate.services.staff import StaffService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
@@ -57,8 +59,8 @@ class Running:
     """The running parts of a server, as :meth:`Services.start` made them; :meth:`stop` ends them.
 
     The decision index (loaded, following the change feed), the log's sequencer, partner access,
-    the person-reference secret, and the sweeper that opens deletion obligations as grants and
-    agreements end.
+    the person-reference secret, the sweeper that opens deletion obligations as grants and
+    agreements end, and reports signed with the log's key.
     """
 
     decisions: DecisionService
@@ -66,6 +68,7 @@ class Running:
     access: AccessService
     person_ref: PersonRef
     expiry: ExpirySweeper
+    reports: ReportService
     _services: Services
 
     def stop(self) -> None:
@@ -111,6 +114,8 @@ class Services:
         )
         self.sessions = SessionService(db, clock)
         self.login_throttle = LoginThrottle(db, clock)
+        self.staff = StaffService(db, clock, self.sessions)
+        self.console = ConsoleService(db, clock)
         self._started = False
 
     @classmethod
@@ -167,8 +172,9 @@ class Services:
         # Deletion obligations open as grants and agreements end (and at once after a restart).
         expiry = ExpirySweeper(self.grants, self.clock, max_wait=settings.expiry_sweep_seconds)
         self.listeners.append(expiry.start())
+        reports = ReportService(self.db, self.clock, signer, person_ref)
         self._started = True
-        return Running(decisions, sequencer, access, person_ref, expiry, self)
+        return Running(decisions, sequencer, access, person_ref, expiry, reports, self)
 
     def _stopped(self) -> None:
         self.listeners.clear()
