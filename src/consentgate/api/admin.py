@@ -220,6 +220,9 @@ router = APIRouter(
     dependencies=_docs,
     route_class=_guarded(limited_route(JSON_BODY_LIMIT)),
 )
+#: What other admin routers (``api/reports.py``) are made of: the same guard, limits and docs.
+admin_route = _guarded(limited_route(JSON_BODY_LIMIT))
+admin_docs = _docs
 # Included into ``router`` below, which adds the prefix, the tags, the responses and the scheme.
 import_router = APIRouter(route_class=_guarded(limited_route(IMPORT_BODY_LIMIT)))
 

@@ -60,8 +60,8 @@ class Running:
     """The running parts of a server, as :meth:`Services.start` made them; :meth:`stop` ends them.
 
     The decision index (loaded, following the change feed), the log's sequencer, partner access,
-    the person-reference secret, and the sweeper that opens deletion obligations as grants and
-    agreements end.
+    the person-reference secret, the sweeper that opens deletion obligations as grants and
+    agreements end, and reports signed with the log's key.
     """
 
     decisions: DecisionService
@@ -69,6 +69,7 @@ class Running:
     access: AccessService
     person_ref: PersonRef
     expiry: ExpirySweeper
+    reports: ReportService
     #: The log's status and full verifications in the background (the console's log page).
     log_checks: LogChecks
     _services: Services
@@ -176,9 +177,10 @@ class Services:
         # Deletion obligations open as grants and agreements end (and at once after a restart).
         expiry = ExpirySweeper(self.grants, self.clock, max_wait=settings.expiry_sweep_seconds)
         self.listeners.append(expiry.start())
+        reports = ReportService(self.db, self.clock, signer, person_ref)
         self._started = True
         log_checks = LogChecks(self.db, self.clock, signer.verifier)
-        return Running(decisions, sequencer, access, person_ref, expiry, log_checks, self)
+        return Running(decisions, sequencer, access, person_ref, expiry, reports, log_checks, self)
 
     def _stopped(self) -> None:
         self.listeners.clear()
