@@ -18,15 +18,32 @@ from consentgate.api import (
     oauth,
     operations,
     problems,
+    reports,
 )
 from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services import metrics
 from consentgate.services.wiring import Services
-from consentgate.web import assets, history_page, login, me, pages, people, settings_page
+from consentgate.web import (
+    assets,
+    history_page,
+    login,
+    me,
+    pages,
+    people,
+    report_page,
+    settings_page,
+)
+from consentgate.web.console import account as console_account
+from consentgate.web.console import activity as console_activity
+from consentgate.web.console import auth as console_auth
+from consentgate.web.console import exposure as console_exposure
+from consentgate.web.console import logpage as console_log
+from consentgate.web.console import partners as console_partners
+from consentgate.web.console import reports as console_reports
 from consentgate.web.headers import SecuredApp
-from consentgate.web.session import SessionCookies
+from consentgate.web.session import CONSOLE_COOKIE_NAME, CONSOLE_PATH, SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
 from consentgate.web.state import install as install_state
 
@@ -37,6 +54,7 @@ _EDGES = (
     data,
     log,
     admin,
+    reports,
     deletions,
     oauth,
     login,
@@ -45,6 +63,14 @@ _EDGES = (
     me,
     history_page,
     settings_page,
+    report_page,
+    console_auth,
+    console_partners,
+    console_exposure,
+    console_activity,
+    console_log,
+    console_reports,
+    console_account,
     assets,
 )
 
@@ -70,6 +96,9 @@ def create_app(
         services=services,
         authorization=ConsentgateAuthorizationServer(services),
         cookies=SessionCookies.from_settings(settings),
+        console_cookies=SessionCookies.from_settings(
+            settings, name=CONSOLE_COOKIE_NAME, path=CONSOLE_PATH
+        ),
         admin=admin.admin_credentials(settings),
         person_login=person_login or services.people,
         lifecycle=Lifecycle(services),

@@ -133,7 +133,19 @@ def _exposed(index: DecisionIndex, partner_id: str, category: str, at: float) ->
 
 def partner_exposure_count(index: DecisionIndex, partner_id: str, category: str, at: float) -> int:
     """How many people's ``category`` data ``partner_id`` can access at ``at``."""
-    return len(_exposed(index, partner_id, category, at))
+    scopes = _covered_scopes(index, partner_id, category, at)
+    allowed = index.allowed.get(category)
+    if not scopes or allowed is None:
+        return 0
+    reach = index.reach
+    with reach.lock:
+        if not reach.primed:
+            index.prime(at)
+        if reach.advance(index.grants, at):
+            people = reach.people(partner_id, scopes)
+            # Those whose switches are off are the fewer: counting them builds the smaller set.
+            return len(people) - len(people - allowed)
+    return sum(1 for _ in _scan(index, partner_id, category, at, scopes))
 
 
 def partner_exposure_page(
@@ -144,4 +156,20 @@ def partner_exposure_page(
     start = (page - 1) * limit
     return ExposurePage(
         partner_id, category, len(people), page, limit, tuple(people[start : start + limit])
+    )
+
+
+def partner_grantees(index: DecisionIndex, partner_id: str, at: float) -> int:
+    """How many people hold a grant to ``partner_id`` active at ``at`` (whatever their switches
+    and the partner's agreements say: what the partner was given, not what it can use)."""
+    reach = index.reach
+    with reach.lock:
+        if not reach.primed:
+            index.prime(at)
+        if reach.advance(index.grants, at):
+            return len(reach.holders.get(partner_id, ()))
+    return sum(
+        1
+        for grants in index.grants.get(partner_id, {}).values()
+        if any(g.start <= at < g.end for g in grants)
     )

@@ -2,7 +2,7 @@
 dependencies through which routes reach it.
 
 Everything a request needs is made when the app is built — the services, the OAuth authorization
-server, the session cookies, the admin credentials, the login — so nothing is created on a first
+server, the session cookies (people's and staff's), the admin credentials, the login — so nothing is created on a first
 request and a broken setting shows at start. The running parts (decision index, log sequencer)
 start and stop with the app (:class:`Lifecycle`). This module sits with the pages, the lower of
 the two HTTP edges, because the routes of both read it.
@@ -72,6 +72,8 @@ class AppState:
     services: Services
     authorization: ConsentgateAuthorizationServer
     cookies: SessionCookies
+    #: The console's session cookie (staff), sent only under ``/console``.
+    console_cookies: SessionCookies
     admin: AdminCredentials
     person_login: PersonLogin
     lifecycle: Lifecycle
@@ -90,6 +92,8 @@ def state_of(app: FastAPI) -> AppState:
     return state
 
 
+# The dependencies below are ``async`` although they do not wait for anything: FastAPI runs a plain
+# ``def`` dependency in its thread pool, one thread hand-off per dependency per request.
 async def app_state(request: Request) -> AppState:
     return state_of(request.app)
 
@@ -109,6 +113,10 @@ async def session_cookies(state: State) -> SessionCookies:
     return state.cookies
 
 
+async def console_cookies(state: State) -> SessionCookies:
+    return state.console_cookies
+
+
 async def authorization_server(state: State) -> ConsentgateAuthorizationServer:
     return state.authorization
 
@@ -120,5 +128,6 @@ async def person_login(state: State) -> PersonLogin:
 ServicesDep = Annotated[Services, Depends(services)]
 RunningDep = Annotated[Running, Depends(running)]
 CookiesDep = Annotated[SessionCookies, Depends(session_cookies)]
+ConsoleCookiesDep = Annotated[SessionCookies, Depends(console_cookies)]
 AuthorizationDep = Annotated[ConsentgateAuthorizationServer, Depends(authorization_server)]
 PersonLoginDep = Annotated[PersonLogin, Depends(person_login)]
