@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from consentgate import __version__
-from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
+from consentgate.api import (
+    account,
+    admin,
+    certification,
+    data,
+    deletions,
+    findings,
+    history,
+    log,
+    oauth,
+    problems,
+)
 from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
@@ -26,7 +37,9 @@ _EDGES = (
     data,
     log,
     admin,
+    findings,
     deletions,
+    certification,
     oauth,
     login,
     account,

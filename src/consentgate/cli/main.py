@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from consentgate.cli import admin, bench, db, demo, policy, serve
+from consentgate.cli import admin, bench, db, demo, findings, policy, serve
 from consentgate.cli import log as log_cli
 from consentgate.errors import Error
 
@@ -27,6 +27,7 @@ app.add_typer(bench.app, name="bench")
 app.command("serve")(serve.serve)
 app.command("explain")(policy.explain)
 app.command("exposure")(policy.exposure)
+app.command("findings")(findings.findings)
 
 
 def main() -> None:

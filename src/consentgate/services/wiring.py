@@ -19,12 +19,15 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import ConfigError
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
+from consentgate.policy.findings import Thresholds
 from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
+from consentgate.services.certifications import CertificationService
 from consentgate.services.clients import ClientService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.expiry import ExpirySweeper
+from consentgate.services.findings import FindingsSchedule, FindingsService
 from consentgate.services.grants import GrantService
 from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
@@ -51,6 +54,15 @@ def person_ref_secret(path: Path) -> bytes:
     return secret
 
 
+def finding_thresholds(settings: Settings) -> Thresholds:
+    """The findings rules' thresholds that ``settings`` configure (the rest keep their defaults)."""
+    notice = settings.certification_notice_days
+    return Thresholds(
+        lapse_days=settings.scope_lapse_days,
+        certification_notice_days=notice if notice > 0 else None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Running:
     """The running parts of a server, as :meth:`Services.start` made them; :meth:`stop` ends them.
@@ -65,10 +77,13 @@ class Running:
     access: AccessService
     person_ref: PersonRef
     expiry: ExpirySweeper
+    findings: FindingsSchedule
     _services: Services
 
     def stop(self) -> None:
-        """Stop the sweeper, the index's feed and the log, and detach the listeners."""
+        """Stop the evaluations, the sweeper, the index's feed and the log, and detach the
+        listeners."""
+        self.findings.stop()
         self.expiry.stop()
         self.decisions.stop()
         self.log.stop()
@@ -110,6 +125,10 @@ class Services:
         )
         self.sessions = SessionService(db, clock)
         self.login_throttle = LoginThrottle(db, clock)
+        self.findings = FindingsService(db, clock, self.listeners, finding_thresholds(settings))
+        self.certifications = CertificationService(
+            db, clock, self.listeners, finding_thresholds(settings)
+        )
         self._started = False
 
     @classmethod
@@ -157,8 +176,10 @@ class Services:
         # Deletion obligations open as grants and agreements end (and at once after a restart).
         expiry = ExpirySweeper(self.grants, self.clock, max_wait=settings.expiry_sweep_seconds)
         self.listeners.append(expiry.start())
+        # Findings are evaluated every interval (lapsing unused scopes, suspending the uncertified).
+        schedule = FindingsSchedule(self.findings, settings.findings_interval_seconds).start()
         self._started = True
-        return Running(decisions, sequencer, access, person_ref, expiry, self)
+        return Running(decisions, sequencer, access, person_ref, expiry, schedule, self)
 
     def _stopped(self) -> None:
         self.listeners.clear()
