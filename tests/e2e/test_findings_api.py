@@ -80,7 +80,7 @@ def test_an_admin_evaluates_reads_and_acknowledges_a_finding(site: Site) -> None
     again = site.admin.post("/admin/findings/evaluate").json()["findings"]
     [kept] = [f for f in again if f["id"] == finding["id"]]
     assert kept["first_seen"] == finding["first_seen"]
-    assert kept["acknowledgement"]["by"] == "admin-token"
+    assert kept["acknowledgement"]["by"] == "admin-token:automation"
 
 
 def test_acknowledging_a_finding_that_does_not_exist_is_404(site: Site) -> None:

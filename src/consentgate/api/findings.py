@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import Query
 from starlette.concurrency import run_in_threadpool
 
-from consentgate.api.admin import admin_router
+from consentgate.api.admin import ActorDep, admin_router
 from consentgate.api.findings_models import (
     AcknowledgeIn,
     CertificationOut,
@@ -25,9 +25,6 @@ from consentgate.domain.findings import FindingRule
 from consentgate.web.state import ServicesDep
 
 router = admin_router()
-
-#: Who acknowledges through the admin bearer token (staff accounts name themselves).
-ADMIN_TOKEN_ACTOR = "admin-token"  # noqa: S105 - a name, not a secret
 
 
 @router.get("/findings")
@@ -64,9 +61,12 @@ def get_finding(finding_id: str, services: ServicesDep) -> FindingOut:
 
 
 @router.post("/findings/{finding_id}/acknowledge")
-def acknowledge_finding(finding_id: str, body: AcknowledgeIn, services: ServicesDep) -> FindingOut:
-    """Acknowledge a finding with a note (kept, and logged); acknowledging again replaces it."""
-    return FindingOut.of(services.findings.acknowledge(finding_id, body.note, ADMIN_TOKEN_ACTOR))
+def acknowledge_finding(
+    finding_id: str, body: AcknowledgeIn, services: ServicesDep, actor: ActorDep
+) -> FindingOut:
+    """Acknowledge a finding with a note (kept with the acknowledging staff member or token, and
+    logged); acknowledging again replaces it. Auditors are refused (403), like every write."""
+    return FindingOut.of(services.findings.acknowledge(finding_id, body.note, actor.label))
 
 
 @router.get("/partners/{partner_id}/certification")

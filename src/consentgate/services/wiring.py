@@ -25,6 +25,7 @@ from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
 from consentgate.services.certifications import CertificationService
 from consentgate.services.clients import ClientService
+from consentgate.services.console import ConsoleService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.findings import FindingsSchedule, FindingsService
@@ -34,7 +35,9 @@ from consentgate.services.journal import Journal, PersonRef
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
 from consentgate.services.privacy import PrivacyCenter
+from consentgate.services.reports.service import ReportService
 from consentgate.services.signin import LoginThrottle, SessionService
+from consentgate.services.staff import StaffService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.log import SqlLogStore
@@ -129,6 +132,8 @@ class Services:
         self.certifications = CertificationService(
             db, clock, self.listeners, finding_thresholds(settings)
         )
+        self.staff = StaffService(db, clock, self.sessions)
+        self.console = ConsoleService(db, clock)
         self._started = False
 
     @classmethod
@@ -139,6 +144,15 @@ class Services:
         if migrate:
             upgrade(db)
         return cls(settings, db)
+
+    def reports(self) -> ReportService:
+        """Reports over this database's log, signed with the log's key (from the settings)."""
+        settings = self.settings
+        signer = signer_from_settings(
+            settings.key_file, settings.origin, settings.log_key_file is not None
+        )
+        person_ref = PersonRef(person_ref_secret(settings.data_dir / "person-ref.key"))
+        return ReportService(self.db, self.clock, signer, person_ref)
 
     def decisions_at_rest(self) -> DecisionService:
         """A decision service that follows nothing: it answers from the keys it is told to load

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import consentgate.store.history
 import consentgate.store.log
-import consentgate.store.signin  # noqa: F401 - importing registers the module's tables
+import consentgate.store.signin
+import consentgate.store.staff  # noqa: F401 - importing registers the module's tables
 from consentgate.store.tables import metadata
 
 __all__ = ["metadata"]

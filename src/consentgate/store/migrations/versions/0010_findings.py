@@ -1,7 +1,7 @@
 """findings, certifications, exposure snapshots; grant scopes can lapse
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import consentgate.store.types
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -24,9 +24,6 @@ _TIME = consentgate.store.types.UTCDateTime
 def upgrade() -> None:
     with op.batch_alter_table("grant_scopes") as batch:
         batch.add_column(sa.Column("lapsed_at", _TIME(), nullable=True))
-    op.create_index(
-        "ix_access_subjects_partner_at", "access_subjects", ["partner_id", "at"], unique=False
-    )
     op.create_table(
         "findings",
         sa.Column("id", _ID, nullable=False),
@@ -112,6 +109,5 @@ def downgrade() -> None:
     op.drop_table("finding_runs")
     op.drop_index("ix_findings_partner_id", table_name="findings")
     op.drop_table("findings")
-    op.drop_index("ix_access_subjects_partner_at", table_name="access_subjects")
     with op.batch_alter_table("grant_scopes") as batch:
         batch.drop_column("lapsed_at")
