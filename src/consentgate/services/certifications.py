@@ -18,12 +18,12 @@ from consentgate.domain.clock import Clock
 from consentgate.domain.findings import Certification, CertifiedUse
 from consentgate.errors import Conflict, NotFound, NotInAgreement
 from consentgate.policy import findings as rules
-from consentgate.policy.findings import Thresholds
+from consentgate.policy.finding_facts import Thresholds
 from consentgate.services.base import ChangeKind, ChangeListener, Service, new_id
 from consentgate.store import Database
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import certifications as certification_rows
-from consentgate.store import findings as finding_rows
+from consentgate.store import finding_facts as fact_rows
 from consentgate.store import partners as partner_rows
 
 
@@ -98,7 +98,7 @@ class CertificationService(Service):
         """Where ``partner_id`` stands at ``now`` (default: the clock)."""
         at = now or self.clock()
         with self.db.read() as conn:
-            facts = [p for p in finding_rows.partner_facts(conn) if p.partner_id == partner_id]
+            facts = [p for p in fact_rows.partner_facts(conn) if p.partner_id == partner_id]
         if not facts:
             raise NotFound(f"unknown partner {partner_id!r}")
         p = facts[0]

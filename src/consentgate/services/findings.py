@@ -33,10 +33,11 @@ from consentgate.domain.clock import Clock
 from consentgate.domain.findings import SEVERITY_ORDER, Finding, FindingRule, Observation
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.policy import findings as rules
-from consentgate.policy.findings import PartnerFacts, Scope, Thresholds
+from consentgate.policy.finding_facts import PartnerFacts, Scope, Thresholds
 from consentgate.services.base import ChangeKind, ChangeListener, Service
 from consentgate.services.partners import change_status
 from consentgate.store import Database
+from consentgate.store import finding_facts as fact_rows
 from consentgate.store import findings as finding_rows
 
 log = logging.getLogger(__name__)
@@ -84,36 +85,36 @@ class FindingsService(Service):
         started = time.perf_counter()
         th = self.thresholds
         with self.db.read() as conn:
-            facts = finding_rows.partner_facts(conn)
+            facts = fact_rows.partner_facts(conn)
         step("partners")
         suspended = self._suspend_uncertified(facts, at)
         if suspended:
             with self.db.read() as conn:
-                facts = finding_rows.partner_facts(conn)
+                facts = fact_rows.partner_facts(conn)
         step("certifications")
         lapsed_now = self._lapse_unused(at)
         step("lapses")
         observations: list[Observation] = []
         with self.db.read() as conn:
-            observations += rules.access_after_agreement_end(finding_rows.late_accesses(conn))
+            observations += rules.access_after_agreement_end(fact_rows.late_accesses(conn))
             window = at - timedelta(hours=th.burst_window_hours)
             baseline = window - timedelta(days=th.burst_baseline_days)
-            observations += rules.denial_burst(finding_rows.denials(conn, window, baseline, at), th)
-            uses = finding_rows.allowed_uses(conn, at - timedelta(days=th.lapse_days), at)
+            observations += rules.denial_burst(fact_rows.denials(conn, window, baseline, at), th)
+            uses = fact_rows.allowed_uses(conn, at - timedelta(days=th.lapse_days), at)
             monthly = {
                 k: t.count
-                for k, t in finding_rows.allowed_uses(conn, at - timedelta(days=30), at).items()
+                for k, t in fact_rows.allowed_uses(conn, at - timedelta(days=30), at).items()
             }
             certified = {p.partner_id: p.certification for p in facts if p.certification}
-            since_certified = finding_rows.uses_since_certified(conn, certified, at)
-            observations += rules.scope_unused(finding_rows.lapsed_scopes(conn, at), lapsed_now)
+            since_certified = fact_rows.uses_since_certified(conn, certified, at)
+            observations += rules.scope_unused(fact_rows.lapsed_scopes(conn, at), lapsed_now)
         observations += rules.capability_drift(facts, uses, monthly, at, th)
         observations += rules.certification_mismatch(facts, since_certified, at, th)
         step("log")
         observations += self._exposure(at)
         step("exposure")
         with self.db.read() as conn:
-            overdue = finding_rows.overdue_deletions(conn, at)
+            overdue = fact_rows.overdue_deletions(conn, at)
         observations += rules.deletion_overdue(overdue, at)
         observations += rules.agreement_ending_soon(facts, at, th)
         observations += rules.agreement_unreviewed(facts, at, th)
@@ -142,7 +143,7 @@ class FindingsService(Service):
                 continue
             due = rules.certification_due(p, th)
             assert due is not None
-            reason = f"{finding_rows.UNCERTIFIED_REASON} since {due.date().isoformat()}"
+            reason = f"{fact_rows.UNCERTIFIED_REASON} since {due.date().isoformat()}"
             with self.write() as w:
                 change_status(w, p.partner_id, PartnerStatus.SUSPENDED, reason, at)
             log.warning("partner %s suspended: %s", p.partner_id, reason)
@@ -153,13 +154,13 @@ class FindingsService(Service):
         """Let every scope unused for ``lapse_days`` lapse; returns how many per (partner, scope)."""
         cutoff = at - timedelta(days=self.thresholds.lapse_days)
         with self.db.read() as conn:
-            unused = finding_rows.unused_scopes(conn, at, cutoff)
+            unused = fact_rows.unused_scopes(conn, at, cutoff)
         counts: dict[tuple[str, Scope], int] = defaultdict(int)
         for start in range(0, len(unused), 1000):
             with self.write() as w:
                 noted: set[str] = set()
                 for grant_id, person_id, partner_id, scope in unused[start : start + 1000]:
-                    finding_rows.lapse(w.conn, grant_id, scope, at)
+                    fact_rows.lapse(w.conn, grant_id, scope, at)
                     counts[(partner_id, scope)] += 1
                     if grant_id not in noted:
                         noted.add(grant_id)
@@ -176,15 +177,15 @@ class FindingsService(Service):
         """Compare today's exposure with the snapshot of a week ago; keep today's (once a day)."""
         th = self.thresholds
         with self.db.read() as conn:
-            now_counts = finding_rows.exposure(conn, at)
-            before = finding_rows.snapshot_before(
+            now_counts = fact_rows.exposure(conn, at)
+            before = fact_rows.snapshot_before(
                 conn, at - timedelta(days=th.spike_days), at - timedelta(days=2 * th.spike_days)
             )
-            last = finding_rows.last_snapshot_at(conn)
+            last = fact_rows.last_snapshot_at(conn)
         if last is None or at - last >= SNAPSHOT_EVERY:
             with self.db.begin() as conn:
-                finding_rows.save_snapshot(conn, now_counts, at)
-                finding_rows.forget_snapshots_before(conn, at - SNAPSHOT_KEEP)
+                fact_rows.save_snapshot(conn, now_counts, at)
+                fact_rows.forget_snapshots_before(conn, at - SNAPSHOT_KEEP)
         return rules.exposure_spike(now_counts, before, th)
 
     # -- reading and acknowledging ---------------------------------------------------------------

@@ -19,7 +19,7 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import ConfigError
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
-from consentgate.policy.findings import Thresholds
+from consentgate.policy.finding_facts import Thresholds
 from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener

@@ -16,7 +16,7 @@ import pytest
 from consentgate.domain import Action, Capability, Category, GrantScope, TokenContext
 from consentgate.domain.findings import CertifiedUse, Finding, FindingRule
 from consentgate.errors import Denied
-from consentgate.policy.findings import Thresholds
+from consentgate.policy.finding_facts import Thresholds
 from consentgate.services.wiring import Running, Services
 from consentgate.testing import FrozenClock
 
