@@ -213,6 +213,9 @@ def _guarded(route: type[APIRoute]) -> type[APIRoute]:
 # Declared for OpenAPI (the security scheme); the route class above does the actual check.
 _bearer = HTTPBearer(auto_error=False, scheme_name="admin", description="The admin token")
 _docs = [Depends(_bearer)]
+#: What other admin routers (``api/reports.py``) are made of: the same guard, limits and docs.
+admin_route = _guarded(limited_route(JSON_BODY_LIMIT))
+admin_docs = _docs
 
 
 def admin_router() -> APIRouter:
@@ -223,7 +226,7 @@ def admin_router() -> APIRouter:
         tags=["admin"],
         responses=ADMIN_RESPONSES,
         dependencies=_docs,
-        route_class=_guarded(limited_route(JSON_BODY_LIMIT)),
+        route_class=admin_route,
     )
 
 

@@ -20,14 +20,29 @@ from consentgate.api import (
     log,
     oauth,
     problems,
+    reports,
 )
 from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.web import assets, history_page, login, me, pages, people, settings_page
+from consentgate.web import (
+    assets,
+    history_page,
+    login,
+    me,
+    pages,
+    people,
+    report_page,
+    settings_page,
+)
+from consentgate.web.console import account as console_account
+from consentgate.web.console import activity as console_activity
 from consentgate.web.console import auth as console_auth
+from consentgate.web.console import exposure as console_exposure
+from consentgate.web.console import logpage as console_log
 from consentgate.web.console import partners as console_partners
+from consentgate.web.console import reports as console_reports
 from consentgate.web.headers import SecuredApp
 from consentgate.web.session import CONSOLE_COOKIE_NAME, CONSOLE_PATH, SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -40,6 +55,7 @@ _EDGES = (
     log,
     admin,
     findings,
+    reports,
     deletions,
     certification,
     oauth,
@@ -49,8 +65,14 @@ _EDGES = (
     me,
     history_page,
     settings_page,
+    report_page,
     console_auth,
     console_partners,
+    console_exposure,
+    console_activity,
+    console_log,
+    console_reports,
+    console_account,
     assets,
 )
 

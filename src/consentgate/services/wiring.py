@@ -32,6 +32,7 @@ from consentgate.services.findings import FindingsSchedule, FindingsService
 from consentgate.services.grants import GrantService
 from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
+from consentgate.services.logcheck import LogChecks
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
 from consentgate.services.privacy import PrivacyCenter
@@ -71,8 +72,8 @@ class Running:
     """The running parts of a server, as :meth:`Services.start` made them; :meth:`stop` ends them.
 
     The decision index (loaded, following the change feed), the log's sequencer, partner access,
-    the person-reference secret, and the sweeper that opens deletion obligations as grants and
-    agreements end.
+    the person-reference secret, the sweeper that opens deletion obligations as grants and
+    agreements end, and reports signed with the log's key.
     """
 
     decisions: DecisionService
@@ -80,13 +81,18 @@ class Running:
     access: AccessService
     person_ref: PersonRef
     expiry: ExpirySweeper
+    reports: ReportService
+    #: The log's status and full verifications in the background (the console's log page).
+    log_checks: LogChecks
+    #: Findings evaluated every ``CONSENTGATE_FINDINGS_INTERVAL_SECONDS``.
     findings: FindingsSchedule
     _services: Services
 
     def stop(self) -> None:
         """Stop the evaluations, the sweeper, the index's feed and the log, and detach the
-        listeners."""
+        listeners (a running verification of the log is given a few seconds to finish)."""
         self.findings.stop()
+        self.log_checks.wait(timeout=5)
         self.expiry.stop()
         self.decisions.stop()
         self.log.stop()
@@ -190,10 +196,14 @@ class Services:
         # Deletion obligations open as grants and agreements end (and at once after a restart).
         expiry = ExpirySweeper(self.grants, self.clock, max_wait=settings.expiry_sweep_seconds)
         self.listeners.append(expiry.start())
+        reports = ReportService(self.db, self.clock, signer, person_ref)
+        log_checks = LogChecks(self.db, self.clock, signer.verifier)
         # Findings are evaluated every interval (lapsing unused scopes, suspending the uncertified).
         schedule = FindingsSchedule(self.findings, settings.findings_interval_seconds).start()
         self._started = True
-        return Running(decisions, sequencer, access, person_ref, expiry, schedule, self)
+        return Running(
+            decisions, sequencer, access, person_ref, expiry, reports, log_checks, schedule, self
+        )
 
     def _stopped(self) -> None:
         self.listeners.clear()

@@ -138,10 +138,15 @@ class SqlLogStore:
         for start in range(0, size, batch):
             end = min(size, start + batch)
             with self.db.read() as conn:
-                rows = conn.exec_driver_sql(sql, (start, end)).fetchall()
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    cursor.execute(sql, (start, end))
+                    rows = cursor.fetchall()
+                finally:
+                    cursor.close()
             if len(rows) != end - start:
                 raise IntegrityError(f"log entries {start} to {end - 1} are not all in the store")
-            yield [bytes(data) for (data,) in rows]
+            yield [bytes(row[0]) for row in rows]
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         query = (
