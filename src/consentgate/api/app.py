@@ -34,7 +34,11 @@ from consentgate.web import (
     report_page,
     settings_page,
 )
+from consentgate.web.console import account as console_account
+from consentgate.web.console import activity as console_activity
 from consentgate.web.console import auth as console_auth
+from consentgate.web.console import exposure as console_exposure
+from consentgate.web.console import logpage as console_log
 from consentgate.web.console import partners as console_partners
 from consentgate.web.console import reports as console_reports
 from consentgate.web.headers import SecuredApp
@@ -60,7 +64,11 @@ _EDGES = (
     report_page,
     console_auth,
     console_partners,
+    console_exposure,
+    console_activity,
+    console_log,
     console_reports,
+    console_account,
     assets,
 )
 

@@ -29,6 +29,7 @@ from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.grants import GrantService
 from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
+from consentgate.services.logcheck import LogChecks
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
 from consentgate.services.privacy import PrivacyCenter
@@ -69,10 +70,14 @@ class Running:
     person_ref: PersonRef
     expiry: ExpirySweeper
     reports: ReportService
+    #: The log's status and full verifications in the background (the console's log page).
+    log_checks: LogChecks
     _services: Services
 
     def stop(self) -> None:
-        """Stop the sweeper, the index's feed and the log, and detach the listeners."""
+        """Stop the sweeper, the index's feed and the log, and detach the listeners (a running
+        verification of the log is given a few seconds to finish)."""
+        self.log_checks.wait(timeout=5)
         self.expiry.stop()
         self.decisions.stop()
         self.log.stop()
@@ -174,7 +179,8 @@ class Services:
         self.listeners.append(expiry.start())
         reports = ReportService(self.db, self.clock, signer, person_ref)
         self._started = True
-        return Running(decisions, sequencer, access, person_ref, expiry, reports, self)
+        log_checks = LogChecks(self.db, self.clock, signer.verifier)
+        return Running(decisions, sequencer, access, person_ref, expiry, reports, log_checks, self)
 
     def _stopped(self) -> None:
         self.listeners.clear()
