@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     #: How the server writes its own log lines: ``text`` for people, or ``json`` (one object a
     #: line, with the request id, for log collectors).
     log_format: Literal["text", "json"] = "text"
+    #: A granted scope the partner leaves unused this long lapses (findings: ``scope_unused``).
+    scope_lapse_days: int = 90
+    #: Days past due before a partner that has not certified is suspended; 0 never suspends.
+    certification_notice_days: int = 30
+    #: How often the server evaluates findings (0: only on demand, ``consentgate findings``).
+    findings_interval_seconds: float = 3600.0
 
     @field_validator("database_url")
     @classmethod
@@ -111,11 +117,24 @@ class Settings(BaseSettings):
             raise ValueError("a TCP port is between 1 and 65535")
         return value
 
-    @field_validator("grant_days", "access_token_seconds", "refresh_token_days", "log_batch_max")
+    @field_validator(
+        "grant_days",
+        "access_token_seconds",
+        "refresh_token_days",
+        "log_batch_max",
+        "scope_lapse_days",
+    )
     @classmethod
     def _check_positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("certification_notice_days", "findings_interval_seconds")
+    @classmethod
+    def _check_not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("must not be negative")
         return value
 
     @property
