@@ -30,6 +30,7 @@ from consentgate.demo.replay import (
 )
 from consentgate.demo.replay_report import replay_html, replay_json
 from consentgate.demo.seed import seed_demo, validate_seed_args
+from consentgate.demo.staff import DEMO_STAFF, register_demo_staff
 from consentgate.errors import InvalidInput
 from consentgate.store.bulk import is_empty
 
@@ -58,6 +59,10 @@ def seed_command(
         empty = is_empty(conn)
     if not empty and if_empty:
         console.print("the database already holds people; not seeding")
+        if services.settings.mode != "production" and register_demo_staff(services):
+            console.print(
+                "demo staff (console): " + ", ".join(f"{h} / {p}" for h, p, _ in DEMO_STAFF)
+            )
         return
     as_of = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     started = time.perf_counter()
@@ -79,6 +84,7 @@ def seed_command(
 
         report = seed_demo(db, people=people, seed=seed, as_of=as_of, progress=progress)
     register_demo_clients(services)
+    register_demo_staff(services)
     elapsed = time.perf_counter() - started
     console.print(
         f"seeded {report.people:,} people, {report.partners} partners, {report.agreements} agreement versions, "
@@ -86,6 +92,7 @@ def seed_command(
     )
     console.print("demo sign-ins: " + ", ".join(f"{h} / {p}" for h, p, *_ in DEMO_PEOPLE))
     console.print("demo OAuth clients: " + ", ".join(f"{c} / {s}" for _, c, s, _ in DEMO_CLIENTS))
+    console.print("demo staff (console): " + ", ".join(f"{h} / {p}" for h, p, _ in DEMO_STAFF))
 
 
 @app.command("replay")
