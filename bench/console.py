@@ -96,13 +96,16 @@ def _floor_page(request: Request) -> HTMLResponse:
     last_at, owed = dict(last), dict(overdue)
     rows = []
     for pid, name, status in partners:
+        grantees = partner_grantees(index, pid, at)
         cells = [
             html.escape(name),
             status,
             ends.get(pid, ""),
-            str(partner_grantees(index, pid, at)),
+            str(grantees),
         ]
-        cells += [str(partner_exposure_count(index, pid, c, at)) for c in CATEGORIES]
+        cells += [
+            str(partner_exposure_count(index, pid, c, at) if grantees else 0) for c in CATEGORIES
+        ]
         cells += [str(last_at.get(pid) or "never"), str(owed.get(pid, 0))]
         rows.append("<tr><td>" + "</td><td>".join(cells) + "</td></tr>")
     return HTMLResponse("<!doctype html><table>" + "".join(rows) + "</table>")
