@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from consentgate import __version__
 from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
 from consentgate.api.body_limit import BodyLimit
-from consentgate.config import Settings
+from consentgate.config import Settings, load_settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
 from consentgate.web import assets, history_page, login, me, pages, people, settings_page
@@ -95,3 +95,10 @@ def create_app(
     for module in _EDGES:
         app.include_router(module.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of ``consentgate serve --workers N``'s processes (a uvicorn app factory):
+    the settings from the environment the command set, on a database it has migrated already."""
+    settings = load_settings()
+    return create_app(settings, Services.connect(settings, migrate=False))

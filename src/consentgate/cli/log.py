@@ -82,7 +82,7 @@ class DatabaseLogSource:
         return self.reader.tile(tile)
 
     def first_unsigned(self, size: int) -> int | None:
-        top = self.store.committed_size()
+        top = self.store.stored_size()
         if top <= size:
             return None
         return self.store.entries(size, top)[0][0]
