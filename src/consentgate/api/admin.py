@@ -1,8 +1,11 @@
 """The admin API under ``/admin/``: what the platform's privacy team does, as JSON.
 
-Every route needs the admin bearer token (``Authorization: Bearer <token>``), compared in constant
-time. The token comes from ``CONSENTGATE_ADMIN_TOKEN``; production mode refuses to serve the admin
-API without one. In development mode an unset token is generated once into
+Every route needs a bearer token (``Authorization: Bearer <token>``): the admin token, compared in
+constant time, or a staff member's named API token (``services/staff.py``), which carries a role.
+An ``auditor`` reads every route and changes nothing: every write (any method but GET, HEAD and
+OPTIONS) answers 403 before its body is read. Every write, done or refused, is written to the
+audit trail with who asked. The admin token comes from ``CONSENTGATE_ADMIN_TOKEN``; production
+mode refuses to serve the admin API without one (staff API tokens still work). In development mode an unset token is generated once into
 ``<data_dir>/admin-token`` (mode 0600) and its location logged, so there is never a default
 password. The token is checked before the body is read, so an unauthenticated caller learns nothing
 from validation errors.
@@ -18,9 +21,9 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
@@ -48,6 +51,7 @@ from consentgate.api.limits import JSON_BODY_LIMIT, limited_route
 from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
 from consentgate.config import Settings
 from consentgate.domain import PartnerStatus
+from consentgate.domain.staff import Actor, Role
 from consentgate.errors import ConfigError, InvalidInput
 from consentgate.secretfiles import secret_file
 from consentgate.services.wiring import Services
@@ -61,6 +65,11 @@ TOKEN_FILE = "admin-token"  # noqa: S105 - a file name, not a secret
 ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
     401: {"model": Problem, "description": "No or wrong admin token", "content": {MEDIA_TYPE: {}}},
+    403: {
+        "model": Problem,
+        "description": "A write with a read-only (auditor) token",
+        "content": {MEDIA_TYPE: {}},
+    },
     413: {"model": Problem, "description": "The body is too large", "content": {MEDIA_TYPE: {}}},
 }
 
@@ -109,18 +118,83 @@ def _unauthorized() -> Response:
     )
 
 
-def admin_guard(request: Request) -> Response | None:
-    """A problem response unless the request carries the admin token (checked in constant time)."""
-    expected = state_of(request.app).admin.token
-    if expected is None:
-        return problem_response(503, "unavailable", "the admin API is not configured")
+#: Methods that read; every other method is a write (RFC 9110 §9.2.1, safe methods).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Who the configured admin token stands for: automation, with the admin role.
+AUTOMATION = Actor("admin-token", "automation", Role.ADMIN)
+
+
+def admin_actor(request: Request) -> Actor | Response:
+    """Who the request's bearer token stands for, or a problem response (401, or 503 when no
+    admin token is configured and the token is no staff API token either).
+
+    The configured admin token is compared in constant time; any other token must be a staff
+    API token (``services/staff.py``) that is unrevoked, unexpired and of an active account,
+    checked on this very request.
+    """
+    state = state_of(request.app)
+    expected = state.admin.token
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    given = given.strip()
+    if scheme.lower() != "bearer" or not given:
+        return _unauthorized() if expected is not None else _closed()
     # Compare digests of equal length, so the time taken tells nothing about the token's length.
-    given_digest = hashlib.sha256(given.strip().encode()).digest()
-    expected_digest = hashlib.sha256(expected.encode()).digest()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, expected_digest):
-        return _unauthorized()
-    return None
+    given_digest = hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
+    if expected is not None and hmac.compare_digest(
+        given_digest, hashlib.sha256(expected.encode()).digest()
+    ):
+        return AUTOMATION
+    actor = state.services.staff.authenticate_token(given)
+    if actor is not None:
+        return actor
+    return _unauthorized() if expected is not None else _closed()
+
+
+def _closed() -> Response:
+    return problem_response(503, "unavailable", "the admin API is not configured")
+
+
+def role_refused(actor: Actor) -> Response:
+    """The answer to a write by a role that changes nothing (RFC 9457 problem, 403)."""
+    return problem_response(
+        403,
+        "forbidden",
+        f"{actor.label} has the {actor.role} role, which reads everything and changes nothing",
+        reasons=["staff.read_only"],
+    )
+
+
+def request_actor(request: Request) -> Actor:
+    """The actor the admin guard found for this request (a dependency for routes that record
+    who did something, such as acknowledging a finding)."""
+    actor = getattr(request.state, "actor", None)
+    if not isinstance(actor, Actor):
+        raise TypeError("request_actor is only for routes behind the admin guard")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(request_actor)]
+
+
+async def guard(request: Request, handler: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Authenticate, refuse writes by read-only roles, and put every write in the audit trail
+    (done, failed or refused), before and after ``handler``."""
+    found = await run_in_threadpool(admin_actor, request)
+    if isinstance(found, Response):
+        return found
+    request.state.actor = found
+    if request.method in SAFE_METHODS:
+        return await handler(request)
+    staff = state_of(request.app).services.staff
+    target = request.url.path
+    if not found.role.may_write:
+        await run_in_threadpool(staff.record, found, request.method, target, status=403)
+        return role_refused(found)
+    response = await handler(request)
+    await run_in_threadpool(
+        staff.record, found, request.method, target, status=response.status_code
+    )
+    return response
 
 
 def _guarded(route: type[APIRoute]) -> type[APIRoute]:
@@ -129,8 +203,7 @@ def _guarded(route: type[APIRoute]) -> type[APIRoute]:
             handler = super().get_route_handler()
 
             async def guarded(request: Request) -> Response:
-                refused = admin_guard(request)
-                return refused if refused is not None else await handler(request)
+                return await guard(request, handler)
 
             return guarded
 
@@ -147,6 +220,9 @@ router = APIRouter(
     dependencies=_docs,
     route_class=_guarded(limited_route(JSON_BODY_LIMIT)),
 )
+#: What other admin routers (``api/reports.py``) are made of: the same guard, limits and docs.
+admin_route = _guarded(limited_route(JSON_BODY_LIMIT))
+admin_docs = _docs
 # Included into ``router`` below, which adds the prefix, the tags, the responses and the scheme.
 import_router = APIRouter(route_class=_guarded(limited_route(IMPORT_BODY_LIMIT)))
 

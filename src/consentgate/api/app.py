@@ -9,14 +9,35 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from consentgate import __version__
-from consentgate.api import account, admin, data, deletions, history, log, oauth, problems
+from consentgate.api import (
+    account,
+    admin,
+    data,
+    deletions,
+    history,
+    log,
+    oauth,
+    problems,
+    reports,
+)
 from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings, load_settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
-from consentgate.web import assets, history_page, login, me, pages, people, settings_page
+from consentgate.web import (
+    assets,
+    history_page,
+    login,
+    me,
+    pages,
+    people,
+    report_page,
+    settings_page,
+)
+from consentgate.web.console import auth as console_auth
+from consentgate.web.console import partners as console_partners
 from consentgate.web.headers import SecuredApp
-from consentgate.web.session import SessionCookies
+from consentgate.web.session import CONSOLE_COOKIE_NAME, CONSOLE_PATH, SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
 from consentgate.web.state import install as install_state
 
@@ -26,6 +47,7 @@ _EDGES = (
     data,
     log,
     admin,
+    reports,
     deletions,
     oauth,
     login,
@@ -34,6 +56,9 @@ _EDGES = (
     me,
     history_page,
     settings_page,
+    report_page,
+    console_auth,
+    console_partners,
     assets,
 )
 
@@ -57,6 +82,9 @@ def create_app(
         services=services,
         authorization=ConsentgateAuthorizationServer(services),
         cookies=SessionCookies.from_settings(settings),
+        console_cookies=SessionCookies.from_settings(
+            settings, name=CONSOLE_COOKIE_NAME, path=CONSOLE_PATH
+        ),
         admin=admin.admin_credentials(settings),
         person_login=person_login or services.people,
         lifecycle=Lifecycle(services),

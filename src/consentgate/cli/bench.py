@@ -19,7 +19,7 @@ app = typer.Typer(
     help="Benchmarks with their peers, side by side in one run.", no_args_is_help=True
 )
 
-BENCHMARKS = ("policy", "ledger", "api")
+BENCHMARKS = ("policy", "ledger", "api", "reports")
 
 
 def bench_dir() -> Path:

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from consentgate.cli.common import DatabaseOption, connect, console
+from consentgate.cli.common import (
+    DatabaseOption,
+    connect,
+    console,
+    err_console,
+    print_json,
+    settings_from,
+)
+from consentgate.cli.replay_table import print_replay
 from consentgate.demo.clients import DEMO_CLIENTS, register_demo_clients
 from consentgate.demo.people import DEMO_PEOPLE
+from consentgate.demo.replay import (
+    DEFAULT_PEOPLE,
+    REPLAY_ORIGIN,
+    run_replay,
+    validate_replay_args,
+)
+from consentgate.demo.replay_report import replay_html, replay_json
 from consentgate.demo.seed import seed_demo, validate_seed_args
+from consentgate.errors import InvalidInput
 from consentgate.store.bulk import is_empty
 
 app = typer.Typer(help="The demo population.", no_args_is_help=True)
@@ -68,3 +86,59 @@ def seed_command(
     )
     console.print("demo sign-ins: " + ", ".join(f"{h} / {p}" for h, p, *_ in DEMO_PEOPLE))
     console.print("demo OAuth clients: " + ", ".join(f"{c} / {s}" for _, c, s, _ in DEMO_CLIENTS))
+
+
+@app.command("replay")
+def replay_command(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the rows and totals as JSON instead of a table.")
+    ] = False,
+    out: Annotated[
+        Path,
+        typer.Option(help="Where replay.html, replay.json and the replay log's keys are written."),
+    ] = Path("var/replay"),
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same replay.")
+    ] = 1,
+    people: Annotated[
+        int, typer.Option(help="How many people the story's world has.")
+    ] = DEFAULT_PEOPLE,
+    database: DatabaseOption = None,
+) -> None:
+    """Replay the 2010–2018 story through consentgate, month by month, into a fresh database."""
+    validate_replay_args(people, seed)
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out {out} is not a directory")
+    settings = settings_from(database, data_dir=out / "state", log_origin=REPLAY_ORIGIN)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as bar:
+        task = bar.add_task("replaying 2010", total=None)
+
+        def progress(done: int, total: int, month: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"replaying {month}")
+
+        result = run_replay(settings, seed=seed, people=people, progress=progress)
+    elapsed = time.perf_counter() - started
+    document = replay_json(
+        result.table, seed=seed, people=people, partners=result.partners, log_size=result.log_size
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "replay.json").write_text(json.dumps(document, indent=2, sort_keys=True), "utf-8")
+    html = replay_html(
+        result.table, seed=seed, people=people, partners=result.partners, log_size=result.log_size
+    )
+    (out / "replay.html").write_text(html, "utf-8")
+    if as_json:
+        print_json(document)
+        return
+    print_replay(result.table, console)
+    console.print(
+        f"{result.ticks} months, {document['totals']['requests']:,} requests, "
+        f"{result.log_size:,} log entries in {elapsed:.1f} s; report: {out / 'replay.html'}"
+    )

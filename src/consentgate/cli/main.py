@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from consentgate.cli import admin, bench, db, demo, policy, serve
+from consentgate.cli import admin, bench, db, demo, policy, report, serve, staff
 from consentgate.cli import log as log_cli
 from consentgate.errors import Error
 
@@ -23,7 +23,9 @@ app.add_typer(admin.purpose_app, name="purpose")
 app.add_typer(admin.client_app, name="client")
 app.add_typer(admin.person_app, name="person")
 app.add_typer(log_cli.app, name="log")
+app.add_typer(staff.app, name="staff")
 app.add_typer(bench.app, name="bench")
+app.add_typer(report.app, name="report")
 app.command("serve")(serve.serve)
 app.command("explain")(policy.explain)
 app.command("exposure")(policy.exposure)

@@ -84,6 +84,9 @@ class TokenContext:
     client_id: str
     partner_id: str
     person_id: str
-    grant_id: str
+    #: The grant behind the token. The data API's tokens always name one; ``None`` is a call
+    #: that names no grant, decided as the engine decides any request without one
+    #: (``grant.missing`` when the person never granted the partner anything).
+    grant_id: str | None
     scopes: frozenset[GrantScope]
     expires_at: datetime

@@ -63,8 +63,8 @@ log = logging.getLogger(__name__)
 
 #: A queue length never reached: the writer is not waiting, so submitters need not wake it.
 _NEVER = 1 << 62
-#: The most leaves one integration adds, so that a long backlog is signed in steps.
-_INTEGRATE_MAX = 1 << 16
+#: The most leaf hashes read from the store at once.
+_READ_MAX = 1 << 16
 
 
 def process_name() -> str:
@@ -359,13 +359,15 @@ class Sequencer:
             if self._stale or self._builder.size != signed_size:
                 self._builder = self._load_builder(signed_size)
                 self._stale = False
-            head = min(self.store.committed_size(), signed_size + _INTEGRATE_MAX)
+            head = self.store.committed_size()
             if head <= signed_size and not (empty and previous is None):
                 return None
-            new = self.store.leaf_hashes(signed_size, head)
-            if len(new) != head - signed_size:
-                raise IntegrityError(f"entries {signed_size}…{head - 1} of the log are missing")
-            self._builder.add(new)
+            for start in range(signed_size, head, _READ_MAX):
+                end = min(head, start + _READ_MAX)
+                new = self.store.leaf_hashes(start, end)
+                if len(new) != end - start:
+                    raise IntegrityError(f"entries {start}…{end - 1} of the log are missing")
+                self._builder.add(new)
             tiles = self._builder.flush()
             size, root = self._builder.size, self._builder.root()
             candidate = Checkpoint(self.signer.name, size, root)

@@ -14,6 +14,7 @@ from consentgate.policy.exposure import (
     ExposurePage,
     partner_exposure_count,
     partner_exposure_page,
+    partner_grantees,
     person_exposure,
 )
 from consentgate.policy.index import DecisionIndex, GrantRow, settings_mask
@@ -40,6 +41,7 @@ __all__ = [
     "apply_obligations",
     "partner_exposure_count",
     "partner_exposure_page",
+    "partner_grantees",
     "person_exposure",
     "settings_mask",
 ]

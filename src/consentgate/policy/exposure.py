@@ -145,3 +145,22 @@ def partner_exposure_page(
     return ExposurePage(
         partner_id, category, len(people), page, limit, tuple(people[start : start + limit])
     )
+
+
+def partner_grantees(index: DecisionIndex, partner_id: str, at: float) -> int:
+    """How many people hold a grant to ``partner_id`` active at ``at`` (whatever their switches
+    and the partner's agreements say: what the partner was given, not what it can use)."""
+    reach = index.reach
+    with reach.lock:
+        if not reach.primed:
+            index.prime(at)
+        if reach.advance(index.grants, at):
+            live = reach.live.get(partner_id, {})
+            if len(live) == 1:
+                return len(next(iter(live.values())))
+            return len(set().union(*live.values()))
+    return sum(
+        1
+        for grants in index.grants.get(partner_id, {}).values()
+        if any(g.start <= at < g.end for g in grants)
+    )

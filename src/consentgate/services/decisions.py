@@ -33,7 +33,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from consentgate.domain import parse_action, parse_category
+from consentgate.domain import Category, parse_action, parse_category
 from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.policy import (
@@ -47,6 +47,7 @@ from consentgate.policy import (
     QuotaCounter,
     partner_exposure_count,
     partner_exposure_page,
+    partner_grantees,
     person_exposure,
 )
 from consentgate.policy.decision import ERROR
@@ -370,6 +371,19 @@ class DecisionService:
         cat = parse_category(category).value
         self._known(partner_id=partner_id)
         return partner_exposure_count(self.index, partner_id, cat, (at or self.clock()).timestamp())
+
+    def reach_of_partner(
+        self, partner_id: str, *, at: datetime | None = None
+    ) -> tuple[int, dict[str, int]]:
+        """How many people hold an active grant to ``partner_id``, and per category how many
+        people's data it can access now (the console's partners list)."""
+        self._known(partner_id=partner_id)
+        at_ts = (at or self.clock()).timestamp()
+        counts = {
+            c.value: partner_exposure_count(self.index, partner_id, c.value, at_ts)
+            for c in Category
+        }
+        return partner_grantees(self.index, partner_id, at_ts), counts
 
     def exposure_of_partner(
         self,

@@ -45,7 +45,7 @@ from consentgate.store import signin as rows
 
 log = logging.getLogger(__name__)
 
-#: The subject kind of a person's session (staff accounts will add their own kind).
+#: The subject kind of a person's session (``services/staff.py`` has the staff's).
 PERSON = "person"
 
 

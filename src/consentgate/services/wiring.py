@@ -26,6 +26,7 @@ from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
 from consentgate.services.clients import ClientService
+from consentgate.services.console import ConsoleService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.expiry import ExpirySweeper
 from consentgate.services.grants import GrantService
@@ -34,7 +35,9 @@ from consentgate.services.journal import Journal, PersonRef
 from consentgate.services.partners import PartnerService
 from consentgate.services.people import PeopleService
 from consentgate.services.privacy import PrivacyCenter
+from consentgate.services.reports.service import ReportService
 from consentgate.services.signin import LoginThrottle, SessionService
+from consentgate.services.staff import StaffService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
 from consentgate.store.coordination import check_one_machine, claim_log_key
@@ -61,8 +64,8 @@ class Running:
     """The running parts of a server, as :meth:`Services.start` made them; :meth:`stop` ends them.
 
     The decision index (loaded, following the change feed), the log's sequencer, partner access,
-    the person-reference secret, and the sweeper that opens deletion obligations as grants and
-    agreements end.
+    the person-reference secret, the sweeper that opens deletion obligations as grants and
+    agreements end, and reports signed with the log's key.
     """
 
     decisions: DecisionService
@@ -70,6 +73,7 @@ class Running:
     access: AccessService
     person_ref: PersonRef
     expiry: ExpirySweeper
+    reports: ReportService
     _services: Services
 
     def stop(self) -> None:
@@ -115,6 +119,8 @@ class Services:
         )
         self.sessions = SessionService(db, clock)
         self.login_throttle = LoginThrottle(db, clock)
+        self.staff = StaffService(db, clock, self.sessions)
+        self.console = ConsoleService(db, clock)
         self._started = False
 
     @classmethod
@@ -125,6 +131,15 @@ class Services:
         if migrate:
             upgrade(db)
         return cls(settings, db)
+
+    def reports(self) -> ReportService:
+        """Reports over this database's log, signed with the log's key (from the settings)."""
+        settings = self.settings
+        signer = signer_from_settings(
+            settings.key_file, settings.origin, settings.log_key_file is not None
+        )
+        person_ref = PersonRef(person_ref_secret(settings.data_dir / "person-ref.key"))
+        return ReportService(self.db, self.clock, signer, person_ref)
 
     def decisions_at_rest(self) -> DecisionService:
         """A decision service that follows nothing: it answers from the keys it is told to load
@@ -180,8 +195,9 @@ class Services:
         # Deletion obligations open as grants and agreements end (and at once after a restart).
         expiry = ExpirySweeper(self.grants, self.clock, max_wait=settings.expiry_sweep_seconds)
         self.listeners.append(expiry.start())
+        reports = ReportService(self.db, self.clock, signer, person_ref)
         self._started = True
-        return Running(decisions, sequencer, access, person_ref, expiry, self)
+        return Running(decisions, sequencer, access, person_ref, expiry, reports, self)
 
     def _stopped(self) -> None:
         self.listeners.clear()

@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Integer, Table, func, select, text
+from sqlalchemy import BigInteger, Connection, Integer, Table, func, inspect, select, text
 
-from consentgate.store.tables import metadata, people
+from consentgate.store.tables import agreements, log_entries, metadata, partners, people
 from consentgate.store.types import NameSet, UTCDateTime
 
 
@@ -93,3 +93,16 @@ def _advance_sequence(conn: Connection, table: Table, names: list[str]) -> None:
 def is_empty(conn: Connection) -> bool:
     """Whether the store holds no people yet (the demo seeds only an empty store)."""
     return conn.execute(select(func.count()).select_from(people)).scalar_one() == 0
+
+
+def holds_data(conn: Connection) -> bool:
+    """Whether the database holds anything: a table that is not consentgate's, or any person,
+    partner, agreement or log entry. An empty or merely migrated database holds nothing."""
+    names = set(inspect(conn).get_table_names())
+    if names - set(metadata.tables) - {"alembic_version"}:
+        return True
+    return any(
+        table.name in names
+        and conn.execute(select(func.count()).select_from(table)).scalar_one() > 0
+        for table in (people, partners, agreements, log_entries)
+    )

@@ -178,3 +178,18 @@ def grant_use(
     last = conn.execute(select(func.max(c.at)).where(window)).scalar_one_or_none()
     count = conn.execute(select(func.count()).where(window, c.at >= since)).scalar_one()
     return last, int(count)
+
+
+def accesses_through_others(
+    conn: Connection, person_id: str, below: int
+) -> list[tuple[str, str, str, str, str, datetime]]:
+    """(partner, category, action, purpose, role, time) of every access below log index
+    ``below`` in which ``person_id``'s data was in someone else's records (``role`` is
+    ``included`` or ``filtered``), in log order. Who the other person was is not returned."""
+    c = access_subjects.c
+    query = (
+        select(c.partner_id, c.category, c.action, c.purpose, c.role, c.at)
+        .where(c.person_id == person_id, c.role != "subject", c.log_index < below)
+        .order_by(c.log_index)
+    )
+    return [(p, cat, a, pur, role, at) for p, cat, a, pur, role, at in conn.execute(query)]

@@ -10,7 +10,7 @@ is rewritten as it grows, never narrower.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from consentgate.domain.clock import Clock, system_clock
-from consentgate.errors import Conflict, Unavailable
+from consentgate.errors import Conflict, IntegrityError, Unavailable
 from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
 from consentgate.store.coordination import lease_for, log_head
@@ -155,6 +155,25 @@ class SqlLogStore:
         )
         with self.db.read() as conn:
             return [(int(i), bytes(d)) for i, d in conn.execute(query)]
+
+    def entry_batches(self, size: int, batch: int = 65_536) -> Iterator[list[bytes]]:
+        """The entries ``[0, size)`` in index order, ``batch`` at a time: one primary-key range
+        query per batch, read through the driver (a report streams millions of entries this
+        way without holding them). :class:`IntegrityError` if an entry is missing."""
+        mark = "?" if self.db.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = f"SELECT data FROM log_entries WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"  # noqa: S608 - only the placeholder style varies; values are bound
+        for start in range(0, size, batch):
+            end = min(size, start + batch)
+            with self.db.read() as conn:
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    cursor.execute(sql, (start, end))
+                    rows = cursor.fetchall()
+                finally:
+                    cursor.close()
+            if len(rows) != end - start:
+                raise IntegrityError(f"log entries {start} to {end - 1} are not all in the store")
+            yield [bytes(row[0]) for row in rows]
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         query = (

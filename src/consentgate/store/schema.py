@@ -9,7 +9,8 @@ import consentgate.store.coordination
 import consentgate.store.history
 import consentgate.store.log
 import consentgate.store.quota
-import consentgate.store.signin  # noqa: F401 - importing registers the module's tables
+import consentgate.store.signin
+import consentgate.store.staff  # noqa: F401 - importing registers the module's tables
 from consentgate.store.tables import metadata
 
 __all__ = ["metadata"]

@@ -361,6 +361,8 @@ access_subjects = Table(
     Column("reasons", Text),
     Column("records_returned", Integer),
     Index("ix_access_subjects_person_index", "person_id", "log_index"),
+    # The console's last access and activity per partner (migration 0009).
+    Index("ix_access_subjects_partner_at", "partner_id", "at"),
 )
 
 
@@ -384,4 +386,59 @@ login_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", UTCDateTime, nullable=False),
     Index("ix_login_throttle_last_failure_at", "last_failure_at"),
+)
+
+
+# --- staff accounts, their API tokens and the audit trail (store/staff.py) -------------------------
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("handle", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+)
+
+staff_tokens = Table(
+    "staff_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("staff_id", ID, ForeignKey("staff.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    # SHA-256 of the token: a copy of the table opens nothing.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    UniqueConstraint("staff_id", "name"),
+)
+
+#: Every write asked of the admin API or the console by a staff member or token, done or refused.
+staff_audit = Table(
+    "staff_audit",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(160), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("target", String(512), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status", Integer, nullable=False),
+)
+
+#: Full verifications of the log run from the console: when, by whom, and what they found.
+log_verifications = Table(
+    "log_verifications",
+    metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("started_by", String(160), nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("size", BigInteger),
+    Column("ok", Boolean),
+    Column("message", Text),
 )

@@ -9,6 +9,8 @@ Either way the rest of consentgate only ever sees a person id in a signed sessio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
@@ -29,7 +31,7 @@ from consentgate.web.session import (
 )
 from consentgate.web.state import CookiesDep, PersonLogin, PersonLoginDep, ServicesDep
 
-__all__ = ["PersonLogin", "router", "safe_next", "sign_in"]
+__all__ = ["PasswordLogin", "PersonLogin", "password_sign_in", "router", "safe_next", "sign_in"]
 
 router = APIRouter(include_in_schema=False)
 _MAX_NEXT = 4096
@@ -52,12 +54,17 @@ def safe_next(target: str | None) -> str:
 
 
 def sign_in(
-    response: Response, cookies: SessionCookies, services: Services, person_id: str
+    response: Response,
+    cookies: SessionCookies,
+    services: Services,
+    person_id: str,
+    kind: str = PERSON,
 ) -> None:
-    """Start a new signed-in session (new id and CSRF token) for ``person_id`` on ``response``,
-    kept by the server until sign-out (synchronous: it writes to the database)."""
+    """Start a new signed-in session (new id and CSRF token) for ``person_id`` (a subject of
+    ``kind``) on ``response``, kept by the server until sign-out (synchronous: it writes to the
+    database)."""
     session = new_session(services.clock(), person_id)
-    services.sessions.start(session.sid, PERSON, person_id, timedelta(seconds=SESSION_SECONDS))
+    services.sessions.start(session.sid, kind, person_id, timedelta(seconds=SESSION_SECONDS))
     cookies.set(response, session)
 
 
@@ -89,7 +96,7 @@ def _page(
     )
 
 
-def _csrf_refused() -> Response:
+def _csrf_refused() -> Response:  # the same answer as web.people.csrf_refused
     return problem_response(
         403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
     )
@@ -111,18 +118,39 @@ def login_page(
     return response
 
 
-@router.post("/login")
-async def login(
-    request: Request, services: ServicesDep, cookies: CookiesDep, people: PersonLoginDep
+@dataclass(frozen=True, slots=True)
+class PasswordLogin:
+    """One sign-in form: whose accounts it checks and how it answers.
+
+    The privacy center (people) and the console (staff) share :func:`password_sign_in`, so both
+    have the same CSRF check, throttling and fresh server-side session.
+    """
+
+    #: The session's subject kind (``services/signin.py``).
+    kind: str
+    #: The subject id for these credentials, or None (slow on purpose, and never saying which
+    #: part was wrong).
+    authenticate: Callable[[str, str], str | None]
+    #: The form again, with an error: ``(request, csrf, next, error, handle, status, headers)``.
+    page: Callable[..., Response]
+    #: What the throttle counts failures of: the handle, in this form's own namespace.
+    account: Callable[[str], str] = str
+
+
+async def password_sign_in(
+    request: Request, services: Services, cookies: SessionCookies, form: PasswordLogin
 ) -> Response:
-    """Check the credentials; on success start a new signed-in session and go on to ``next``.
+    """Check a posted sign-in form; on success start a new signed-in session of ``form.kind``
+    and go on to ``next``.
 
     Throttled per account and per client address (``services/signin.py`` has the limits): a
     throttled attempt gets the form again with ``429`` and ``Retry-After``, before any password
     is checked.
     """
     captured = await capture(request)
-    session = await run_in_threadpool(current_session, request, cookies, services.sessions)
+    session = await run_in_threadpool(
+        current_session, request, cookies, services.sessions, form.kind
+    )
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
         return _csrf_refused()
     target = safe_next(captured.form_value("next"))
@@ -130,13 +158,15 @@ async def login(
     password = captured.form_value("password") or ""
     wrong = "Wrong handle or password."
     if not (0 < len(handle) <= 64 and 0 < len(password) <= 256):
-        return _page(request, session.csrf, target, error=wrong, handle=handle[:64], status=401)
+        return form.page(request, session.csrf, target, error=wrong, handle=handle[:64], status=401)
     client = request.client.host if request.client else None
     try:
-        attempt = await run_in_threadpool(services.login_throttle.attempt, handle, client)
+        attempt = await run_in_threadpool(
+            services.login_throttle.attempt, form.account(handle), client
+        )
     except TooManyAttempts as err:
         wait = err.retry_after_seconds
-        return _page(
+        return form.page(
             request,
             session.csrf,
             target,
@@ -145,15 +175,29 @@ async def login(
             status=429,
             headers={"Retry-After": str(wait)},
         )
-    person = await run_in_threadpool(people.authenticate, handle, password)
-    if person is None:
-        return _page(request, session.csrf, target, error=wrong, handle=handle, status=401)
+    subject_id = await run_in_threadpool(form.authenticate, handle, password)
+    if subject_id is None:
+        return form.page(request, session.csrf, target, error=wrong, handle=handle, status=401)
     await run_in_threadpool(services.login_throttle.succeeded, attempt)
     if session.person_id is not None:
         await run_in_threadpool(services.sessions.end, session.sid)
     response = RedirectResponse(target, status_code=303)
-    await run_in_threadpool(sign_in, response, cookies, services, person.id)
+    await run_in_threadpool(sign_in, response, cookies, services, subject_id, form.kind)
     return response
+
+
+@router.post("/login")
+async def login(
+    request: Request, services: ServicesDep, cookies: CookiesDep, people: PersonLoginDep
+) -> Response:
+    """Check a person's credentials (:func:`password_sign_in`)."""
+
+    def authenticate(handle: str, password: str) -> str | None:
+        person = people.authenticate(handle, password)
+        return None if person is None else person.id
+
+    form = PasswordLogin(PERSON, authenticate, _page)
+    return await password_sign_in(request, services, cookies, form)
 
 
 @router.post("/logout")

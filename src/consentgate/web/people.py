@@ -47,18 +47,19 @@ def signed_in(
     return session
 
 
-def to_login(request: Request) -> Response:
-    """Send a signed-out visitor to sign in, and back here afterwards."""
+def to_login(request: Request, login_path: str = "/login") -> Response:
+    """Send a signed-out visitor to sign in (at ``login_path``), and back here afterwards."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse("/login?next=" + quote(here, safe=""), status_code=303)
+    return RedirectResponse(f"{login_path}?next=" + quote(here, safe=""), status_code=303)
 
 
 class SignInFirst(Exception):
-    """A page needs a signed-in person: the visitor is sent to sign in, and back here after."""
+    """A page needs someone signed in: the visitor is sent to sign in (a person at ``/login``,
+    staff at ``/console/login``), and back here after."""
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, login_path: str = "/login") -> None:
         super().__init__("sign in first")
-        self.response = to_login(request)
+        self.response = to_login(request, login_path)
 
 
 async def sign_in_first(_request: Request, exc: SignInFirst) -> Response:

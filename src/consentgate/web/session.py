@@ -1,7 +1,10 @@
-"""The person's browser session: a signed cookie holding who is signed in and a CSRF token,
-honoured only while the server keeps the session (``services/signin.py``).
+"""Browser sessions: a signed cookie holding who is signed in and a CSRF token, honoured only
+while the server keeps the session (``services/signin.py``). People (the privacy center) and
+staff (the console, cookie ``consentgate_console`` sent only to ``/console``) use the same
+mechanism, each with its own cookie.
 
-The cookie is ``base64url(JSON) "." base64url(HMAC-SHA256(key, JSON))``. The key is 32 random
+The cookie is ``base64url(JSON) "." base64url(HMAC-SHA256(key, name NUL JSON))``: the cookie's
+name is under the MAC, so a person's cookie can never pass for a staff member's. The key is 32 random
 bytes in ``<data_dir>/session.key``, created with mode 0600 on first use and refused if others can
 read it. The cookie is ``HttpOnly`` (no script reads it), ``SameSite=Lax`` (no cross-site POST
 carries it) and ``Secure`` in production mode. Each form also carries the session's CSRF token in
@@ -33,6 +36,9 @@ from consentgate.secretfiles import secret_file
 from consentgate.services.signin import PERSON, SessionService
 
 COOKIE_NAME = "consentgate_session"
+#: The console's cookie (staff), sent only with requests under ``/console``.
+CONSOLE_COOKIE_NAME = "consentgate_console"
+CONSOLE_PATH = "/console"
 #: A session lasts at most this long after sign-in (or after it was opened, when signed out).
 SESSION_SECONDS = 8 * 3600
 _KEY_FILE = "session.key"
@@ -41,7 +47,8 @@ _KEY_BYTES = 32
 
 @dataclass(frozen=True, slots=True)
 class PersonSession:
-    """One browser's session. ``person_id`` is None until someone signs in."""
+    """One browser's session. ``person_id`` (the subject: a person, or a staff member in the
+    console's cookie) is None until someone signs in."""
 
     sid: str
     csrf: str
@@ -91,16 +98,23 @@ def load_key(data_dir: Path) -> bytes:
 class SessionCookies:
     """Signs, reads and sets the session cookie."""
 
-    def __init__(self, key: bytes, *, secure: bool) -> None:
+    def __init__(
+        self, key: bytes, *, secure: bool, name: str = COOKIE_NAME, path: str = "/"
+    ) -> None:
         self._key = key
         self.secure = secure
+        self.name = name
+        self.path = path
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SessionCookies:
-        return cls(load_key(settings.data_dir), secure=settings.mode == "production")
+    def from_settings(
+        cls, settings: Settings, *, name: str = COOKIE_NAME, path: str = "/"
+    ) -> SessionCookies:
+        secure = settings.mode == "production"
+        return cls(load_key(settings.data_dir), secure=secure, name=name, path=path)
 
     def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()
+        return hmac.new(self._key, self.name.encode() + b"\0" + payload, hashlib.sha256).digest()
 
     def dump(self, session: PersonSession) -> str:
         payload = json.dumps(
@@ -133,14 +147,14 @@ class SessionCookies:
         return PersonSession(sid, csrf, person_id, issued_at)
 
     def read(self, request: Request, now: datetime) -> PersonSession | None:
-        return self.load(request.cookies.get(COOKIE_NAME), now)
+        return self.load(request.cookies.get(self.name), now)
 
     def set(self, response: Response, session: PersonSession) -> None:
         response.set_cookie(
-            COOKIE_NAME,
+            self.name,
             self.dump(session),
             max_age=SESSION_SECONDS,
-            path="/",
+            path=self.path,
             httponly=True,
             samesite="lax",
             secure=self.secure,
@@ -148,19 +162,19 @@ class SessionCookies:
 
     def clear(self, response: Response) -> None:
         response.delete_cookie(
-            COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=self.secure
+            self.name, path=self.path, httponly=True, samesite="lax", secure=self.secure
         )
 
 
 def current_session(
-    request: Request, cookies: SessionCookies, sessions: SessionService
+    request: Request, cookies: SessionCookies, sessions: SessionService, kind: str = PERSON
 ) -> PersonSession | None:
-    """The browser's session: None when there is no valid cookie, or when it names a person
-    whose session the server has ended (signed out, everywhere, or run out). Reads the
-    database, so async routes call it in a worker thread."""
+    """The browser's session: None when there is no valid cookie, or when it names a subject
+    (of ``kind``) whose session the server has ended (signed out, everywhere, or run out).
+    Reads the database, so async routes call it in a worker thread."""
     session = cookies.read(request, sessions.clock())
     if session is None or session.person_id is None:
         return session
-    if not sessions.is_live(session.sid, PERSON, session.person_id):
+    if not sessions.is_live(session.sid, kind, session.person_id):
         return None
     return session

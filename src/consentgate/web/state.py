@@ -2,7 +2,7 @@
 dependencies through which routes reach it.
 
 Everything a request needs is made when the app is built — the services, the OAuth authorization
-server, the session cookies, the admin credentials, the login — so nothing is created on a first
+server, the session cookies (people's and staff's), the admin credentials, the login — so nothing is created on a first
 request and a broken setting shows at start. The running parts (decision index, log sequencer)
 start and stop with the app (:class:`Lifecycle`). This module sits with the pages, the lower of
 the two HTTP edges, because the routes of both read it.
@@ -72,6 +72,8 @@ class AppState:
     services: Services
     authorization: ConsentgateAuthorizationServer
     cookies: SessionCookies
+    #: The console's session cookie (staff), sent only under ``/console``.
+    console_cookies: SessionCookies
     admin: AdminCredentials
     person_login: PersonLogin
     lifecycle: Lifecycle
@@ -109,6 +111,10 @@ def session_cookies(state: State) -> SessionCookies:
     return state.cookies
 
 
+def console_cookies(state: State) -> SessionCookies:
+    return state.console_cookies
+
+
 def authorization_server(state: State) -> ConsentgateAuthorizationServer:
     return state.authorization
 
@@ -120,5 +126,6 @@ def person_login(state: State) -> PersonLogin:
 ServicesDep = Annotated[Services, Depends(services)]
 RunningDep = Annotated[Running, Depends(running)]
 CookiesDep = Annotated[SessionCookies, Depends(session_cookies)]
+ConsoleCookiesDep = Annotated[SessionCookies, Depends(console_cookies)]
 AuthorizationDep = Annotated[ConsentgateAuthorizationServer, Depends(authorization_server)]
 PersonLoginDep = Annotated[PersonLogin, Depends(person_login)]

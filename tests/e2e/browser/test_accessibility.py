@@ -18,6 +18,7 @@ PAGES = {
     "settings": "/me/settings",
     "deletions": "/me/deletions",
     "verify": "/me/verify",
+    "report": "/me/report",
 }
 Scheme = Literal["light", "dark"]
 
