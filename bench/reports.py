@@ -11,8 +11,9 @@ then, each in its own process so that its peak memory (``ru_maxrss`` from ``wait
   decoded with the same JSON parser, nothing else — what any report over the entries must at least
   spend.
 
-Both are timed from the parent as whole processes (start-up included). It reports the median
-seconds of ``--runs`` runs, the peak RSS, the ratio to the floor, and the
+Both are timed from the parent as whole processes (start-up included). It reports the median wall
+and CPU seconds (user + system, from ``wait4``: on a shared machine the CPU seconds are the steadier
+figure) of ``--runs`` runs, the peak RSS, the ratios to the floor, and the
 ratio of peak RSS between the largest and smallest size (streaming: it should stay near 1). The
 generated world is fixed (100,000 people, 150 partners; see ``report_log.py``), so the sizes differ
 only in how many entries there are.
@@ -58,8 +59,13 @@ def floor(url: str, size: int) -> None:
     print(jsonlib.dumps({"seconds": time.perf_counter() - start, "entries": decoded}))
 
 
+def _cpu(out: str) -> float:
+    return float(out.rsplit("#cpu ", 1)[1])
+
+
 def _run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Popen + wait4 so the child's own rusage is read (communicate() would reap it first)."""
+    """Popen + wait4 so the child's own rusage is read (communicate() would reap it first): its
+    wall seconds, peak RSS in MiB, and standard output followed by ``#cpu <CPU seconds>``."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         child = subprocess.Popen(args, env=env, stdout=out, stderr=err)
@@ -70,7 +76,8 @@ def _run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]
         err.seek(0)
         if child.returncode != 0:
             raise SystemExit(f"{' '.join(args[:4])} failed: {err.read().decode()[-800:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read().decode()
+        cpu = usage.ru_utime + usage.ru_stime
+        return seconds, usage.ru_maxrss / 1024, out.read().decode() + f"\n#cpu {cpu}"
 
 
 def measure_size(size: int, runs: int, keep: Path) -> dict[str, Any]:
@@ -97,20 +104,24 @@ def measure_size(size: int, runs: int, keep: Path) -> dict[str, Any]:
     ]  # fmt: skip
     ours, base = [], []
     for _ in range(runs):
-        ours.append(_run_child(report, env)[:2])
+        seconds, rss, out = _run_child(report, env)
+        ours.append((seconds, rss, _cpu(out)))
         seconds, rss, out = _run_child([sys.executable, __file__, "--floor", url, str(size)], env)
-        if jsonlib.loads(out)["entries"] != size:
+        if jsonlib.loads(out.split("\n#cpu")[0])["entries"] != size:
             raise SystemExit("the floor did not read every entry")
-        base.append((seconds, rss))
+        base.append((seconds, rss, _cpu(out)))
     body = jsonlib.loads((data_dir / "report.json").read_text())["report"]
     [totals] = body["tables"]["totals"]["rows"]
     return {
         "size": size,
         "build_seconds": round(built, 1),
-        "report_seconds": statistics.median(s for s, _ in ours),
-        "report_peak_rss_mib": max(r for _, r in ours),
-        "floor_seconds": statistics.median(s for s, _ in base),
-        "floor_peak_rss_mib": max(r for _, r in base),
+        "report_seconds": statistics.median(s for s, _, _ in ours),
+        "report_cpu_seconds": statistics.median(c for _, _, c in ours),
+        "report_peak_rss_mib": max(r for _, r, _ in ours),
+        "floor_seconds": statistics.median(s for s, _, _ in base),
+        "floor_cpu_seconds": statistics.median(c for _, _, c in base),
+        "floor_peak_rss_mib": max(r for _, r, _ in base),
+        "load_average": os.getloadavg()[0],
         "entries_counted": sum(totals[:2]),
     }
 
@@ -124,9 +135,11 @@ def run(sizes: list[int], runs: int, json: bool, keep: Path) -> dict[str, Any]:
                 "system": "consentgate",
                 "entries": m["size"],
                 "seconds": round(m["report_seconds"], 2),
+                "cpu_seconds": round(m["report_cpu_seconds"], 2),
                 "entries_per_second": round(m["size"] / m["report_seconds"]),
                 "peak_rss_mib": round(m["report_peak_rss_mib"], 1),
                 "log_build_seconds": m["build_seconds"],
+                "load_average_1min": round(m["load_average"], 2),
             }
         )
         rows.append(
@@ -134,12 +147,18 @@ def run(sizes: list[int], runs: int, json: bool, keep: Path) -> dict[str, Any]:
                 "system": "floor: read + decode",
                 "entries": m["size"],
                 "seconds": round(m["floor_seconds"], 2),
+                "cpu_seconds": round(m["floor_cpu_seconds"], 2),
                 "entries_per_second": round(m["size"] / m["floor_seconds"]),
                 "peak_rss_mib": round(m["floor_peak_rss_mib"], 1),
             }
         )
     ratios = {
         f"floor: read + decode @ {m['size']}": round(m["report_seconds"] / m["floor_seconds"], 2)
+        for m in per_size
+    } | {
+        f"floor: read + decode @ {m['size']}, CPU": round(
+            m["report_cpu_seconds"] / m["floor_cpu_seconds"], 2
+        )
         for m in per_size
     }
     if len(per_size) > 1:

@@ -19,6 +19,7 @@ import pytest
 from consentgate.api.app import create_app
 from consentgate.config import Settings
 from consentgate.domain import Action, Category, GrantScope
+from consentgate.domain.staff import Role
 from consentgate.services.reports.document import ReportMismatch
 from consentgate.services.wiring import Services
 from consentgate.testing import issue_token, serving
@@ -219,3 +220,17 @@ def test_bad_requests_are_problems(served: Served) -> None:
     anonymous = httpx.get(served.base + "/admin/reports/person/p-alice", timeout=10)
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"] == PROBLEM
+
+
+def test_an_auditor_s_api_token_reads_the_reports(served: Served) -> None:
+    member = served.services.staff.create("olga", Role.AUDITOR, "olga-auditor-pass")
+    issued = served.services.staff.create_token(
+        member, "reports", Role.AUDITOR, datetime.now(UTC) + timedelta(days=1)
+    )
+    answer = httpx.get(
+        served.base + "/admin/reports/partner/tunes",
+        headers={"Authorization": f"Bearer {issued.secret}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    _verify(served, answer.content)

@@ -12,8 +12,10 @@ from consentgate import __version__
 from consentgate.api import (
     account,
     admin,
+    certification,
     data,
     deletions,
+    findings,
     history,
     log,
     oauth,
@@ -34,8 +36,13 @@ from consentgate.web import (
     report_page,
     settings_page,
 )
+from consentgate.web.console import account as console_account
+from consentgate.web.console import activity as console_activity
 from consentgate.web.console import auth as console_auth
+from consentgate.web.console import exposure as console_exposure
+from consentgate.web.console import logpage as console_log
 from consentgate.web.console import partners as console_partners
+from consentgate.web.console import reports as console_reports
 from consentgate.web.headers import SecuredApp
 from consentgate.web.session import CONSOLE_COOKIE_NAME, CONSOLE_PATH, SessionCookies
 from consentgate.web.state import AppState, Lifecycle, PersonLogin
@@ -47,8 +54,10 @@ _EDGES = (
     data,
     log,
     admin,
+    findings,
     reports,
     deletions,
+    certification,
     oauth,
     login,
     account,
@@ -59,6 +68,11 @@ _EDGES = (
     report_page,
     console_auth,
     console_partners,
+    console_exposure,
+    console_activity,
+    console_log,
+    console_reports,
+    console_account,
     assets,
 )
 

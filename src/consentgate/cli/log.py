@@ -26,12 +26,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from consentgate.config import Settings, load_settings
 from consentgate.errors import ConfigError, Error, InvalidInput, Unavailable
 from consentgate.ledger.keys import generate_key_file, load_signer, signer_from_settings
-from consentgate.ledger.logstore import LogReader
 from consentgate.ledger.note import Checkpoint, NoteVerifier
 from consentgate.ledger.tiles import TileId
 from consentgate.ledger.verify import UnsignedEntries, verify_log
+from consentgate.services.logcheck import PENDING_GRACE_SECONDS, StoreLogSource
 from consentgate.store.db import Database
-from consentgate.store.log import SqlLogStore
 
 app = typer.Typer(
     help="The transparency log: signing key, verifier key and verification.", no_args_is_help=True
@@ -39,7 +38,6 @@ app = typer.Typer(
 
 STATE_FILE = "log-verify-state.json"
 #: How long to wait for pending entries to be signed before calling them unsigned.
-_PENDING_GRACE_SECONDS = 3.0
 
 
 class HttpLogSource:
@@ -68,24 +66,11 @@ class HttpLogSource:
         return None  # a client cannot see entries that are not published yet
 
 
-class DatabaseLogSource:
+class DatabaseLogSource(StoreLogSource):
     """Reads a log straight from its database, as an auditor with database access would."""
 
     def __init__(self, url: str) -> None:
-        self.store = SqlLogStore(Database.connect(url))
-        self.reader = LogReader(self.store, cache_tiles=0)
-
-    def checkpoint_note(self) -> bytes:
-        return self.reader.checkpoint().note
-
-    def tile(self, tile: TileId) -> bytes:
-        return self.reader.tile(tile)
-
-    def first_unsigned(self, size: int) -> int | None:
-        top = self.store.stored_size()
-        if top <= size:
-            return None
-        return self.store.entries(size, top)[0][0]
+        super().__init__(Database.connect(url))
 
 
 def _load_state(path: Path) -> dict[str, dict[str, object]]:
@@ -183,7 +168,7 @@ def verify(
         except UnsignedEntries:
             # Entries may be committed but not yet signed; the sequencer signs them within
             # about a second. Only entries that stay unsigned are a finding.
-            time.sleep(_PENDING_GRACE_SECONDS)
+            time.sleep(PENDING_GRACE_SECONDS)
             checkpoint = verify_log(source, verifier, previous, progress)
     state[checkpoint.origin] = {
         "size": checkpoint.size,

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from consentgate.demo.replay_rows import Row, Table
+from consentgate.demo.replay_rows import AGREEMENT_OVER, Row, Table
 
 
 def _codes(reasons: Counter[str], top: int = 3) -> str:
     ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown = [f"{code} ×{n:,}" for code, n in ranked[:top]]
-    return ", ".join(shown + (["…"] if len(ranked) > top else []))
+    shown = [f"{code} {n:,}" for code, n in ranked[:top]]
+    return "\n".join(shown)
 
 
 def _smaller(rows: list[Row]) -> list[Row]:
@@ -32,39 +33,70 @@ def _smaller(rows: list[Row]) -> list[Row]:
         total.third_party_filtered += r.third_party_filtered
         total.out_of_scope += r.out_of_scope
         total.reasons.update(r.reasons)
-        for rule, year in r.findings_raised_years().items():
+        for rule, year in r.findings.items():
             total.findings[rule] = min(year, total.findings.get(rule, year))
+        if r.after_end_since is not None:
+            total.after_end_since = min(r.after_end_since, total.after_end_since or 9999)
     return [summed[k] for k in sorted(summed)]
+
+
+def _after_end(row: Row) -> str:
+    late = sum(row.reasons[code] for code in AGREEMENT_OVER)
+    return f"{late:,} ({row.after_end_since})" if row.after_end_since else ""
+
+
+def _data(row: Row) -> str:
+    return f"{row.category}.{row.action}" + ("" if row.named else f"\n({row.purpose})")
+
+
+#: The table needs this many columns; a narrower terminal wraps its lines rather than the table
+#: dropping columns (and output to a file is never narrower).
+WIDTH = 120
 
 
 def print_replay(table: Table, console: Console) -> None:
     """Print the side-by-side table and the totals."""
+    console = Console(
+        file=console.file, width=max(console.width, WIDTH), force_terminal=console.is_terminal
+    )
     rows = table.sorted_rows()
     shown = [r for r in rows if r.named] + _smaller([r for r in rows if not r.named])
-    out = RichTable(title="The 2017 platform against consentgate, 2010–2018")
-    for name, justify in (
+    out = RichTable(title="The 2017 platform against consentgate, 2010–2018", box=box.SIMPLE_HEAD)
+    headers = [
         ("partner", "left"),
         ("data", "left"),
-        ("left 2017", "right"),
-        ("decided now", "left"),
-        ("reason codes", "left"),
-        ("leave now", "right"),
-        ("3rd-party filtered", "right"),
-        ("findings raised", "left"),
-    ):
-        out.add_column(name, justify=justify)  # type: ignore[arg-type]
+        ("out\n2017", "right"),
+        ("out\nnow", "right"),
+        ("3rd-party\nfiltered", "right"),
+        ("allowed\nnow", "right"),
+        ("reason codes\n(most frequent)", "left"),
+        ("2017 answers\nafter the deal", "right"),
+    ]
+    if table.findings_computed:
+        headers.append(("findings\n(first year)", "left"))
+    for name, justify in headers:
+        out.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in shown:
-        out.add_row(
-            r.partner_name,
-            f"{r.category} {r.action} ({r.purpose})",
+        cells = [
+            r.partner_id,
+            _data(r),
             f"{r.records_2017:,}",
-            f"{r.allowed_now:,}/{r.requests:,} allowed",
-            _codes(r.reasons),
             f"{r.records_now:,}",
             f"{r.third_party_filtered:,}",
-            ", ".join(r.findings_raised()),
-        )
+            f"{r.allowed_now:,}/{r.requests:,}",
+            _codes(r.reasons, 2),
+            _after_end(r),
+        ]
+        if table.findings_computed:
+            cells.append("\n".join(f"{k} ({v})" for k, v in sorted(r.findings.items())))
+        out.add_row(*cells)
     console.print(out)
+    console.print(
+        "out 2017: records the 2017 platform handed out · out now: records consentgate lets out · "
+        "3rd-party filtered: other people's records held back · 2017 answers after the deal: "
+        "since the year the access_after_agreement_end finding would have fired",
+        style="dim",
+    )
     totals = table.totals()
     console.print(
         f"records that left: {totals['records_left_2017']:,} on the 2017 platform, "
@@ -72,3 +104,5 @@ def print_replay(table: Table, console: Console) -> None:
         f"{totals['third_party_filtered']:,} of other people's records filtered; "
         f"{totals['answers_after_agreement_end_2017']:,} answers after an agreement was over, now denied"
     )
+    if not table.findings_computed:
+        console.print("findings: not computed in this run")

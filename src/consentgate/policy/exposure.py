@@ -133,7 +133,19 @@ def _exposed(index: DecisionIndex, partner_id: str, category: str, at: float) ->
 
 def partner_exposure_count(index: DecisionIndex, partner_id: str, category: str, at: float) -> int:
     """How many people's ``category`` data ``partner_id`` can access at ``at``."""
-    return len(_exposed(index, partner_id, category, at))
+    scopes = _covered_scopes(index, partner_id, category, at)
+    allowed = index.allowed.get(category)
+    if not scopes or allowed is None:
+        return 0
+    reach = index.reach
+    with reach.lock:
+        if not reach.primed:
+            index.prime(at)
+        if reach.advance(index.grants, at):
+            people = reach.people(partner_id, scopes)
+            # Those whose switches are off are the fewer: counting them builds the smaller set.
+            return len(people) - len(people - allowed)
+    return sum(1 for _ in _scan(index, partner_id, category, at, scopes))
 
 
 def partner_exposure_page(
@@ -155,10 +167,7 @@ def partner_grantees(index: DecisionIndex, partner_id: str, at: float) -> int:
         if not reach.primed:
             index.prime(at)
         if reach.advance(index.grants, at):
-            live = reach.live.get(partner_id, {})
-            if len(live) == 1:
-                return len(next(iter(live.values())))
-            return len(set().union(*live.values()))
+            return len(reach.holders.get(partner_id, ()))
     return sum(
         1
         for grants in index.grants.get(partner_id, {}).values()

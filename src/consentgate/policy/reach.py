@@ -32,6 +32,9 @@ class Reach:
         self.at = -inf
         #: partner id → scope → people with a grant covering the scope active at ``at``.
         self.live: dict[str, dict[Scope, set[str]]] = {}
+        #: partner id → people with any grant active at ``at`` (the union of ``live``'s sets,
+        #: kept as it changes so that counting it costs nothing).
+        self.holders: dict[str, set[str]] = {}
         self._events: list[tuple[float, str, str]] = []  # (time, partner id, person id)
 
     @property
@@ -41,10 +44,12 @@ class Reach:
     def prime(self, grants: Grants, at: float) -> None:
         """Build everything from ``grants`` as of ``at`` (after a bulk load)."""
         live: dict[str, dict[Scope, set[str]]] = {}
+        holders: dict[str, set[str]] = {}
         events: list[tuple[float, str, str]] = []
         push = events.append
         for partner_id, people in grants.items():
             by_scope = live[partner_id] = {}
+            holding = holders[partner_id] = set()
             for person_id, entries in people.items():
                 for g in entries:
                     if g.start > at:
@@ -52,6 +57,7 @@ class Reach:
                     if g.end > at:
                         push((g.end, partner_id, person_id))
                         if g.start <= at:
+                            holding.add(person_id)
                             for scope in g.scopes:
                                 found = by_scope.get(scope)
                                 if found is None:
@@ -59,7 +65,7 @@ class Reach:
                                 found.add(person_id)
         heapify(events)
         with self.lock:
-            self.live, self._events, self.at = live, events, at
+            self.live, self.holders, self._events, self.at = live, holders, events, at
 
     def refresh(self, grants: Grants, partner_id: str, person_id: str) -> None:
         """Recompute one (partner, person) after their grants changed."""
@@ -76,6 +82,7 @@ class Reach:
     def forget_partner(self, partner_id: str) -> None:
         with self.lock:
             self.live.pop(partner_id, None)
+            self.holders.pop(partner_id, None)
 
     def advance(self, grants: Grants, at: float) -> bool:
         """Move to ``at`` (applying starts and ends on the way); ``False`` if ``at`` is earlier."""
@@ -99,6 +106,11 @@ class Reach:
             if g.start <= at < g.end:
                 active |= g.scopes
         by_scope = self.live.setdefault(partner_id, {})
+        holding = self.holders.setdefault(partner_id, set())
+        if active:
+            holding.add(person_id)
+        else:
+            holding.discard(person_id)
         for scope, people in by_scope.items():
             if scope in active:
                 people.add(person_id)

@@ -208,6 +208,11 @@ class ConsoleService:
             history,
         )
 
+    def people_named(self, person_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """The handle and display name of each of ``person_ids``."""
+        with self.db.read() as conn:
+            return rows.people_named(conn, person_ids)
+
     def diff(self, partner_id: str, old_version: int, new_version: int) -> AgreementDiff:
         """The diff between two of a partner's agreement versions (NotFound if either is not
         one of its versions)."""

@@ -15,6 +15,7 @@ from consentgate.store.tables import (
     grant_scopes,
     grants,
     partners,
+    people,
 )
 
 
@@ -132,3 +133,13 @@ def activity(
         }
         for r in conn.execute(query)
     ]
+
+
+def people_named(conn: Connection, person_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """The handle and display name of each of ``person_ids`` (one page of them)."""
+    if not person_ids:
+        return {}
+    query = select(people.c.id, people.c.handle, people.c.display_name).where(
+        people.c.id.in_(person_ids)
+    )
+    return {pid: (handle, name) for pid, handle, name in conn.execute(query)}

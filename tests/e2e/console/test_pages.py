@@ -6,6 +6,11 @@ from __future__ import annotations
 import html
 import re
 
+import markupsafe
+
+from consentgate.domain import Action, Category, GrantScope
+from consentgate.testing import issue_token
+
 from .conftest import Console, OpenStaff, Staff
 
 
@@ -64,3 +69,33 @@ def test_an_unknown_partner_is_404_and_a_bad_version_is_a_problem(
     assert bad.headers["content-type"] == "application/problem+json"
     missing = audra.get("/console/partners/tunes?from=1&to=999")
     assert missing.status_code == 404
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_every_value_from_partners_and_people_is_escaped(
+    console: Console, staff: OpenStaff
+) -> None:
+    console.services.partners.register_partner("hostile", HOSTILE, HOSTILE)
+    console.services.people.register_person("mallory", HOSTILE, person_id="p-mallory-x")
+    console.services.people.set_settings(
+        "p-mallory-x", share_with_partners=True, categories=frozenset(Category)
+    )
+    scopes = frozenset({GrantScope(Category.FRIENDS, Action.READ, "music.share")})
+    issue_token(console.services, "p-mallory-x", "tunes", scopes, label="escape-test")
+    audra = staff("audra")
+    pages = [
+        audra.get("/console/partners"),
+        audra.get("/console/partners/hostile"),
+        audra.get("/console/activity"),
+        audra.get("/console/exposure/tunes/friends"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert HOSTILE not in page.text
+        assert "<script>alert" not in page.text
+    escaped = str(markupsafe.escape(HOSTILE))
+    assert escaped in pages[0].text  # the partner's name
+    assert escaped in pages[1].text  # its name and kind
+    assert escaped in pages[3].text  # the person's display name

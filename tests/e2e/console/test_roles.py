@@ -185,3 +185,26 @@ def test_signing_out_ends_the_console_session_on_the_server(
     copy = Staff(console)
     copy.http.cookies.set("consentgate_console", cookie, path="/console")
     assert copy.get("/console/partners").status_code == 303
+
+
+def test_staff_sign_in_is_throttled_like_people_s(console: Console) -> None:
+    browser = Staff(console)
+    page = browser.get("/console/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    form = {"csrf_token": csrf.group(1), "handle": "adam", "password": "wrong-password"}
+    answers = [browser.post("/console/login", form).status_code for _ in range(6)]
+    assert answers == [401] * 5 + [429]
+    # The person "adam" (none exists, but the handle could) is counted apart from the staff one.
+    assert console.services.login_throttle.attempt("adam", "127.0.0.9") is not None
+    console.clock.advance(minutes=16)  # failures are forgotten 15 minutes after the last
+
+
+def test_a_form_without_the_session_s_csrf_token_is_refused(
+    console: Console, staff: OpenStaff
+) -> None:
+    adam = staff("adam")
+    answer = adam.post("/console/partners/tunes/suspend", {"csrf_token": "forged", "reason": "x"})
+    assert answer.status_code == 403
+    assert answer.json()["type"].endswith(":csrf")
+    assert console.services.partners.get_partner("tunes").status.value == "active"

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
-from consentgate.errors import Error, InvalidInput, NotFound
+from consentgate.errors import Error, IntegrityError, InvalidInput, NotFound
 from consentgate.ledger.entries import AccessDecision, decode_entry
 from consentgate.ledger.note import NoteSigner
 from consentgate.services.reports.document import LogState, Report, ReportMismatch
@@ -18,6 +19,7 @@ from consentgate.services.reports.formats import ReportFile, read_report, to_csv
 from consentgate.services.reports.service import ReportService
 from consentgate.services.reports.signing import sign
 from consentgate.services.wiring import Running, Services
+from consentgate.store.tables import log_entries
 from consentgate.testing import FrozenClock
 from consentgate.web.report_html import to_html
 
@@ -218,3 +220,22 @@ def test_bad_periods_and_unknown_names_are_refused(reports: ReportService, story
         reports.partner("nobody")
     with pytest.raises(NotFound, match="unknown person 'nobody'"):
         reports.person("nobody")
+
+
+def test_an_entry_changed_behind_the_log_s_back_is_found(
+    reports: ReportService, story: Story, world: Services
+) -> None:
+    """Counting checks the entries against the checkpoint's root, and names an entry that is not
+    an entry at all."""
+    with world.db.begin() as conn:
+        [(data,)] = conn.execute(
+            log_entries.select().with_only_columns(log_entries.c.data).where(log_entries.c.idx == 3)
+        )
+        changed = bytes(data).replace(b'"allow"', b'"deny"').replace(b'"grant"', b'"grunt"')
+        conn.execute(update(log_entries).where(log_entries.c.idx == 3).values(data=changed))
+    with pytest.raises(ReportMismatch, match="do not hash to the checkpoint's root"):
+        reports.transparency(story.start, story.end)
+    with world.db.begin() as conn:
+        conn.execute(update(log_entries).where(log_entries.c.idx == 3).values(data=b"not json"))
+    with pytest.raises(IntegrityError, match="log entry 3 is not a valid entry"):
+        reports.transparency(story.start, story.end)

@@ -278,3 +278,22 @@ def test_the_report_of_a_replay_is_well_formed(replayed: ReplayResult) -> None:
     root = ET.fromstring(html.removeprefix("<!DOCTYPE html>\n"))  # noqa: S314 - the report this test made
     names = {"".join(td.itertext()) for td in root.iter("{http://www.w3.org/1999/xhtml}td")}
     assert any(name.startswith("FindIt Search") for name in names)
+
+
+def test_the_command_prints_json_and_writes_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cli = subprocess.run(
+        [sys.executable, "-c", "from consentgate.cli.main import main; main()", "demo", "replay",
+         "--json", "--people", "20", "--seed", "3", "--out", str(out),
+         "--database", f"sqlite:///{tmp_path / 'replay.db'}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    doc = json.loads(cli.stdout)
+    assert doc["seed"] == 3
+    assert doc["partners"] == 156
+    assert doc["totals"]["requests"] == sum(r["requests"] for r in doc["rows"])
+    assert json.loads((out / "replay.json").read_text()) == doc
+    html = (out / "replay.html").read_text()
+    assert ET.fromstring(html.removeprefix("<!DOCTYPE html>\n")) is not None  # noqa: S314 - the report this test made
+    assert (out / "state" / "log-ed25519.key").stat().st_mode & 0o077 == 0

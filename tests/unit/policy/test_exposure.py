@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from consentgate.domain import Category
 from consentgate.policy import (
     DecisionRequest,
+    GrantRow,
     partner_exposure_count,
     partner_exposure_page,
+    partner_grantees,
     person_exposure,
 )
 
@@ -144,3 +146,29 @@ def test_exposure_is_exact_whenever_the_index_was_primed_and_after_grants_change
         for c in CATS:
             expected = reachable(engine, partner, c.value)
             assert partner_exposure_count(engine.index, partner, c.value, at) == len(expected)
+
+
+def holding(w: dict[str, object], partner: str, at: float) -> set[str]:
+    """The people holding a grant to ``partner`` active at ``at``, from the world's grants."""
+    rows = [GrantRow.of(g) for g in w["grants"]]  # type: ignore[attr-defined]
+    return {
+        r.person_id
+        for r in rows
+        if r.partner_id == partner
+        and r.issued_at <= at < min(r.expires_at, r.revoked_at or r.expires_at)
+    }
+
+
+@settings(max_examples=80, deadline=None)
+@given(worlds(), st.sampled_from([-500, -30, 0, 30, 500]), st.sampled_from([-40, 0, 40]))
+def test_the_people_holding_an_active_grant_are_counted_as_time_moves(
+    w: dict[str, object], primed_days: int, later_days: int
+) -> None:
+    engine = build(w)
+    primed = (NOW + timedelta(days=primed_days)).timestamp()
+    engine.index.prime(primed)
+    # Asked at a later time (advancing the index) and at an earlier one (answered by a scan).
+    for days in (later_days, primed_days + later_days):
+        at = (NOW + timedelta(days=days)).timestamp()
+        for partner in PARTNERS:
+            assert partner_grantees(engine.index, partner, at) == len(holding(w, partner, at))

@@ -28,17 +28,11 @@ from consentgate.ledger.note import NoteSigner, NoteVerifier, open_checkpoint
 from consentgate.services.journal import agreement_digest
 from consentgate.services.reports.document import LogState, Report, Table
 from consentgate.services.reports.formats import ReportFile
+from consentgate.services.reports.partner_tally import PartnerTally
+from consentgate.services.reports.person_tally import PersonTally
 from consentgate.services.reports.signing import sign
 from consentgate.services.reports.stream import EntryBatches, Progress, count
-from consentgate.services.reports.tally import (
-    ALWAYS,
-    PartnerTally,
-    Period,
-    PersonTally,
-    Tally,
-    TransparencyTally,
-    table,
-)
+from consentgate.services.reports.tally import Period, Tally, TransparencyTally, table
 from consentgate.services.reports.verify import verify_report
 from consentgate.store import Database, history
 from consentgate.store import agreements as agreement_rows
@@ -61,6 +55,8 @@ NOTES = {
         "capabilities: from the platform's registry, not the log; digest_matches_log says "
         "whether each version's canonical form hashes to the digest the log recorded.",
         "people_reached: distinct people whose own data the partner received.",
+        "certification: the uses the partner's latest certification entry states, against its "
+        "allowed requests logged since (allowed_since); empty until the partner certifies.",
     ),
     "person": (
         "Counted from the transparency log's entries about this person (their person_ref) up to "
@@ -265,4 +261,4 @@ def recompute_from_log(
     return recompute
 
 
-__all__ = ["ALWAYS", "DatabaseLog", "ReportService", "recompute_from_log"]
+__all__ = ["DatabaseLog", "ReportService", "recompute_from_log"]

@@ -8,6 +8,8 @@ the tally's and one batch, whatever the log's length.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -82,6 +84,50 @@ class RootBuilder:
         return fold_nodes([h for _, h in self._edge]) if self._edge else EMPTY_ROOT
 
 
+_DONE = object()
+
+
+def prefetched(batches: Iterator[list[bytes]], depth: int = 2) -> Iterator[list[bytes]]:
+    """The same batches, read ahead by a thread: the database driver (or HTTP client) fetches the
+    next batch while this one is counted, since they release the GIL while they wait. If the
+    consumer stops early, the reader stops too (within a tenth of a second)."""
+    ahead: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not hand(batch):
+                    return
+        except BaseException as err:  # handed to the consumer, which raises it
+            hand(err)
+            return
+        hand(_DONE)
+
+    reader = threading.Thread(target=read, name="report-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ahead.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]  # the reader puts batches, errors and _DONE only
+    finally:
+        stop.set()
+        reader.join()
+
+
 def _first_invalid(batch: list[bytes]) -> int:
     """Where in ``batch`` the first entry that is not a valid version-1 entry is."""
     for offset, data in enumerate(batch):
@@ -101,7 +147,7 @@ def count(
 
     builder = RootBuilder()
     done = 0
-    for batch in batches(log.size):
+    for batch in prefetched(batches(log.size)):
         builder.add(leaf_hashes(batch))
         try:
             tally.add_all(batch, orjson.loads)

@@ -9,6 +9,9 @@ entries of their own: the log implies them. An obligation opens for each categor
 read when the grant ends — revoked (a ``revocation`` entry) or expired (its ``grant`` entry's
 ``expires`` passed, within the time the log covers) — which is exactly when the service opens them
 (``services/revocation.py``). A ``deletion`` entry confirms one.
+
+The transparency tally is here; the partner's and the person's are in ``partner_tally`` and
+``person_tally``.
 """
 
 from __future__ import annotations
@@ -33,10 +36,6 @@ class Period:
 
     def __contains__(self, moment: object) -> bool:
         return isinstance(moment, str) and self.start <= moment < self.end
-
-
-#: Every time a log can hold: a tally over the whole log.
-ALWAYS = Period("0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z")
 
 
 def _read_categories(scopes: list[str]) -> int:
@@ -117,6 +116,8 @@ class Tally:
             self.on_deletion(entry)
         elif kind == "agreement":
             self.on_agreement(entry)
+        elif kind == "certification":
+            self.on_certification(entry)
 
     def add_all(self, batch: list[bytes], loads: Callable[[bytes], Any]) -> None:
         """Decode (with ``loads``) and add each entry of a batch, in order."""
@@ -135,6 +136,7 @@ class Tally:
     def on_revocation(self, entry: Entry) -> None: ...
     def on_deletion(self, entry: Entry) -> None: ...
     def on_agreement(self, entry: Entry) -> None: ...
+    def on_certification(self, entry: Entry) -> None: ...
     def on_end(self, ended: Ended) -> None: ...
 
     def tables(self) -> dict[str, Table]:
@@ -146,7 +148,7 @@ def table(columns: tuple[str, ...], keys: int, rows: Any) -> Table:
 
 
 @dataclass
-class _Use:
+class Use:
     """Decisions of one row: allowed, denied, records returned and filtered, people, times."""
 
     allowed: int = 0
@@ -291,155 +293,4 @@ class TransparencyTally(Tally):
         return {
             "decisions": table(TRANSPARENCY_COLUMNS, 3, rows),
             "totals": Table(TOTAL_COLUMNS, 0, (total,)),
-        }
-
-
-USE_COLUMNS = (
-    "category", "action", "purpose",
-    "allowed", "denied", "records_returned", "records_filtered", "people",
-    "first_access", "last_access",
-)  # fmt: skip
-AGREEMENT_COLUMNS = ("agreement_id", "version", "valid_from", "valid_until", "digest", "logged_at")
-SUMMARY_COLUMNS = (
-    "people_reached", "grants", "revocations", "deletions_opened", "deletions_confirmed",
-)  # fmt: skip
-
-
-class PartnerTally(Tally):
-    """One partner's record of processing, as far as the log shows it (GDPR Art. 30)."""
-
-    def __init__(self, partner: str) -> None:
-        super().__init__()
-        self.partner = partner
-        self.uses: dict[tuple[str, str, str], _Use] = {}
-        self.agreements: list[tuple[Cell, ...]] = []
-        self.person = People()
-        self.reached: set[int] = set()
-        self.grants = self.revocations = self.opened = self.confirmed = 0
-
-    def on_access(self, entry: Entry) -> None:
-        if entry["partner"] != self.partner:
-            return
-        key = (entry["category"], entry["action"], entry["purpose"])
-        use = self.uses.get(key)
-        if use is None:
-            use = self.uses[key] = _Use()
-        person = self.person(entry["person_ref"])
-        use.add(entry, person)
-        if entry["decision"] == "allow":
-            self.reached.add(person)
-
-    def on_agreement(self, entry: Entry) -> None:
-        if entry["partner"] == self.partner:
-            self.agreements.append(
-                (
-                    entry["agreement_id"],
-                    str(entry["version"]),
-                    entry["valid_from"],
-                    entry["valid_until"],
-                    entry["digest"],
-                    entry["time"],
-                )
-            )
-
-    def on_grant(self, entry: Entry) -> None:
-        self.grants += entry["partner"] == self.partner
-
-    def on_revocation(self, entry: Entry) -> None:
-        self.revocations += entry["partner"] == self.partner
-
-    def on_deletion(self, entry: Entry) -> None:
-        self.confirmed += entry["partner"] == self.partner
-
-    def on_end(self, ended: Ended) -> None:
-        if ended.partner == self.partner:
-            self.opened += ended.obligations
-
-    def tables(self) -> dict[str, Table]:
-        uses = [
-            (*k, u.allowed, u.denied, u.returned, u.filtered, len(u.people), u.first, u.last)
-            for k, u in self.uses.items()
-        ]
-        summary = (len(self.reached), self.grants, self.revocations, self.opened, self.confirmed)
-        return {
-            "agreements": table(AGREEMENT_COLUMNS, 2, self.agreements),
-            "use": table(USE_COLUMNS, 3, uses),
-            "summary": Table(SUMMARY_COLUMNS, 0, (summary,)),
-        }
-
-
-RECIPIENT_COLUMNS = (
-    "partner", "category", "action", "purpose",
-    "allowed", "denied", "records_returned", "first_access", "last_access",
-)  # fmt: skip
-GRANT_COLUMNS = (
-    "grant_id", "partner", "scopes", "issued_at", "expires_at", "receipt_id", "receipt_hash",
-    "revoked_at",
-)  # fmt: skip
-DELETION_COLUMNS = ("partner", "deletions_opened", "deletions_confirmed")
-
-
-class PersonTally(Tally):
-    """Every recipient of one person's own data, their grants and deletions (GDPR Art. 15(1)(c)).
-
-    Only entries about this person (their ``person_ref``) count, so no other person appears.
-    """
-
-    def __init__(self, person_ref: str) -> None:
-        super().__init__()
-        self.ref = person_ref
-        self.uses: dict[tuple[str, str, str, str], _Use] = {}
-        self.grants: dict[str, list[Cell]] = {}
-        self.deletions: dict[str, list[int]] = {}
-
-    def on_access(self, entry: Entry) -> None:
-        if entry["person_ref"] != self.ref:
-            return
-        key = (entry["partner"], entry["category"], entry["action"], entry["purpose"])
-        use = self.uses.get(key)
-        if use is None:
-            use = self.uses[key] = _Use()
-        use.add(entry, 0)
-
-    def on_grant(self, entry: Entry) -> None:
-        if entry["person_ref"] == self.ref:
-            self.grants[entry["grant_id"]] = [
-                entry["grant_id"],
-                entry["partner"],
-                " ".join(entry["scopes"]),
-                entry["time"],
-                entry["expires"],
-                entry["receipt_id"],
-                entry["receipt_hash"],
-                None,
-            ]
-
-    def on_revocation(self, entry: Entry) -> None:
-        row = self.grants.get(entry["grant_id"])
-        if entry["person_ref"] == self.ref and row is not None and row[-1] is None:
-            row[-1] = entry["time"]
-
-    def _deletions(self, partner: str) -> list[int]:
-        found = self.deletions.get(partner)
-        if found is None:
-            found = self.deletions[partner] = [0, 0]
-        return found
-
-    def on_deletion(self, entry: Entry) -> None:
-        if entry["person_ref"] == self.ref:
-            self._deletions(entry["partner"])[1] += 1
-
-    def on_end(self, ended: Ended) -> None:
-        if ended.person_ref == self.ref:
-            self._deletions(ended.partner)[0] += ended.obligations
-
-    def tables(self) -> dict[str, Table]:
-        uses = [
-            (*k, u.allowed, u.denied, u.returned, u.first, u.last) for k, u in self.uses.items()
-        ]
-        deletions = [(p, o, c) for p, (o, c) in self.deletions.items()]
-        return {
-            "recipients": table(RECIPIENT_COLUMNS, 4, uses),
-            "grants": table(GRANT_COLUMNS, 1, [tuple(r) for r in self.grants.values()]),
-            "deletions": table(DELETION_COLUMNS, 1, deletions),
         }

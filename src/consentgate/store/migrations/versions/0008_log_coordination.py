@@ -2,7 +2,7 @@
 quota counts shared by every process
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
