@@ -319,7 +319,12 @@ class Sequencer:
             try:
                 self.integrate()
             except IntegrityError:
-                return  # stop renewing: whoever takes the lease checks the history again
+                # Stop integrating and give the lease up: whoever takes it checks the history
+                # again (and refuses to sign just the same if it is not one history).
+                with contextlib.suppress(Error):
+                    self.store.release_lease(self.holder)
+                self._leader = False
+                return
             except Error as err:
                 log.warning("log integration failed, will retry: %s", err)
 
