@@ -12,10 +12,13 @@ Counted where it happens (in the process that did it):
   entries made durable, and how long each caller waited for its commit (``access`` for partner
   calls, ``journal`` for grants, revocations and the other service writes);
 * ``consentgate_freshness_catchups_total{trigger}`` — reads of the change feed that found writes
-  this process had not applied (other processes' writes, or its own that failed to apply).
+  this process had not applied (other processes' writes, or its own that failed to apply):
+  ``request`` when a decision's freshness check found the feed had moved, ``poll`` when the
+  background poll did.
 
 Read from the database when scraped (the same for every process, so not summed): the log's size,
-the size and age of its latest signed checkpoint.
+the size and age of its latest signed checkpoint, and which process holds the integration lease
+(``consentgate_log_integrator{holder}``, 1 for the holder; nothing while nobody holds it).
 
 Multi-process mode needs a directory shared by the workers, named in ``PROMETHEUS_MULTIPROC_DIR``
 before any count is made (:func:`enable`): the first process that builds the app makes a fresh one
@@ -138,6 +141,15 @@ class LogCollector(Collector):
             age.add_metric([], max(0.0, (self.clock() - latest.signed_at).total_seconds()))
         yield signed
         yield age
+        holder = GaugeMetricFamily(
+            "consentgate_log_integrator",
+            "1 for the process holding the integration lease (host, process id, random part)",
+            labels=["holder"],
+        )
+        current = self.store.lease_holder()
+        if current is not None:
+            holder.add_metric([current], 1)
+        yield holder
 
 
 def exposition(*collectors: Collector) -> bytes:

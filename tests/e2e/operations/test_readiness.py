@@ -33,14 +33,17 @@ def test_a_server_whose_log_takes_no_appends_is_live_but_not_ready(served: Serve
 
 def test_a_server_whose_database_does_not_answer_is_not_ready(served: Served) -> None:
     engine = served.running.decisions.db.engine
+    gone = engine.dialect.loaded_dbapi.OperationalError  # what the driver raises for a lost server
+
+    def _refuse(*_args: object) -> None:
+        raise gone("the database is gone")
+
     event.listen(engine, "do_connect", _refuse)  # every new connection is refused from here on
     engine.dispose()  # and the open ones are closed
-
-    ready = httpx.get(f"{served.base}/readyz")
+    try:
+        ready = httpx.get(f"{served.base}/readyz")
+    finally:
+        event.remove(engine, "do_connect", _refuse)  # back, so the server can stop cleanly
 
     assert ready.status_code == 503
     assert ready.json()["reasons"][0] == "database"
-
-
-def _refuse(*_args: object) -> None:
-    raise OSError("the database is gone")
