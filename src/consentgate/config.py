@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     #: The longest the server sleeps between expiry sweeps; it also wakes as each grant or
     #: agreement ends (and when one is written), to open its deletion obligations then.
     expiry_sweep_seconds: float = 60.0
+    #: A granted scope the partner leaves unused this long lapses (findings: ``scope_unused``).
+    scope_lapse_days: int = 90
+    #: Days past due before a partner that has not certified is suspended; 0 never suspends.
+    certification_notice_days: int = 30
+    #: How often the server evaluates findings (0: only on demand, ``consentgate findings``).
+    findings_interval_seconds: float = 3600.0
 
     @field_validator("database_url")
     @classmethod
@@ -108,11 +114,24 @@ class Settings(BaseSettings):
             raise ValueError("a TCP port is between 1 and 65535")
         return value
 
-    @field_validator("grant_days", "access_token_seconds", "refresh_token_days", "log_batch_max")
+    @field_validator(
+        "grant_days",
+        "access_token_seconds",
+        "refresh_token_days",
+        "log_batch_max",
+        "scope_lapse_days",
+    )
     @classmethod
     def _check_positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be at least 1")
+        return value
+
+    @field_validator("certification_notice_days", "findings_interval_seconds")
+    @classmethod
+    def _check_not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("must not be negative")
         return value
 
     @property

@@ -9,7 +9,8 @@ and a non-zero exit, or an RFC 9457 problem body.
     Error
     ├── ConfigError            a setting is missing or malformed (names the variable)
     ├── InvalidInput           a request or command argument is malformed or out of range
-    │   └── NotCovered         asks for more than an agreement allows
+    │   ├── NotCovered         asks for more than an agreement allows
+    │   └── NotInAgreement     a certification names capabilities the agreement lacks (422, listed)
     ├── NotFound               an id that does not exist (person, partner, agreement, grant …)
     ├── Conflict               the request contradicts the current state (duplicate id, ended agreement …)
     ├── Unauthenticated        no valid credentials (a missing, expired or revoked token)
@@ -62,6 +63,15 @@ class InvalidInput(Error, code="invalid-input", status=400):
 
 class NotCovered(InvalidInput, code="not-covered", status=400):
     """The request asks for more than an agreement allows."""
+
+
+class NotInAgreement(InvalidInput, code="not-in-agreement", status=422):
+    """A certification names capabilities that the partner's agreement in force does not have;
+    ``missing`` lists them (``category.action:purpose``)."""
+
+    def __init__(self, message: str, *, missing: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 class NotFound(Error, code="not-found", status=404):

@@ -213,16 +213,24 @@ def _guarded(route: type[APIRoute]) -> type[APIRoute]:
 # Declared for OpenAPI (the security scheme); the route class above does the actual check.
 _bearer = HTTPBearer(auto_error=False, scheme_name="admin", description="The admin token")
 _docs = [Depends(_bearer)]
-router = APIRouter(
-    prefix="/admin",
-    tags=["admin"],
-    responses=ADMIN_RESPONSES,
-    dependencies=_docs,
-    route_class=_guarded(limited_route(JSON_BODY_LIMIT)),
-)
 #: What other admin routers (``api/reports.py``) are made of: the same guard, limits and docs.
 admin_route = _guarded(limited_route(JSON_BODY_LIMIT))
 admin_docs = _docs
+
+
+def admin_router() -> APIRouter:
+    """A router under ``/admin`` whose every route needs the admin token (this module's, and the
+    other admin modules': findings)."""
+    return APIRouter(
+        prefix="/admin",
+        tags=["admin"],
+        responses=ADMIN_RESPONSES,
+        dependencies=_docs,
+        route_class=admin_route,
+    )
+
+
+router = admin_router()
 # Included into ``router`` below, which adds the prefix, the tags, the responses and the scheme.
 import_router = APIRouter(route_class=_guarded(limited_route(IMPORT_BODY_LIMIT)))
 

@@ -83,8 +83,10 @@ def authenticated_client(request: Request, services: ServicesDep) -> ClientRow:
     return client
 
 
-def _route_class() -> type[APIRoute]:
-    base = limited_route(_BODY_LIMIT)
+def partner_route_class(body_limit: int = _BODY_LIMIT) -> type[APIRoute]:
+    """Routes of the partner API under client credentials: a small body, and a 401 problem
+    with ``WWW-Authenticate`` when the credentials are wrong."""
+    base = limited_route(body_limit)
 
     class PartnerRoute(base):  # type: ignore[valid-type, misc]  # a class made by limited_route
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -108,7 +110,7 @@ def _route_class() -> type[APIRoute]:
 
 
 # Declared for OpenAPI (the security scheme); authenticated_client does the actual check.
-_basic = HTTPBase(
+partner_scheme = HTTPBase(
     scheme="basic",
     scheme_name="partner_client",
     description="The partner's OAuth client id and secret (RFC 6749 §2.3.1)",
@@ -118,8 +120,8 @@ router = APIRouter(
     prefix="/v1/partner/deletions",
     tags=["partner"],
     responses=RESPONSES,
-    route_class=_route_class(),
-    dependencies=[Depends(_basic)],
+    route_class=partner_route_class(),
+    dependencies=[Depends(partner_scheme)],
 )
 ClientDep = Annotated[ClientRow, Depends(authenticated_client)]
 

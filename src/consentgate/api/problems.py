@@ -18,6 +18,7 @@ from starlette.routing import Match
 
 from consentgate.errors import (
     Error,
+    NotInAgreement,
     NotSignedIn,
     QuotaExceeded,
     TooManyAttempts,
@@ -112,7 +113,15 @@ async def _on_error(_request: Request, err: Error) -> JSONResponse:
         reasons=err.reasons,
         headers=_error_headers(err),
         log_index=getattr(err, "log_index", None),
+        errors=_listed(err),
     )
+
+
+def _listed(err: Error) -> list[dict[str, Any]] | None:
+    """The items an error lists, as problem ``errors`` (capabilities not in an agreement)."""
+    if isinstance(err, NotInAgreement):
+        return [{"capability": c, "msg": "not in the agreement in force"} for c in err.missing]
+    return None
 
 
 async def _on_http(request: Request, err: HTTPException) -> JSONResponse:

@@ -21,6 +21,7 @@ from consentgate.cli.common import (
 )
 from consentgate.cli.replay_table import print_replay
 from consentgate.demo.clients import DEMO_CLIENTS, register_demo_clients
+from consentgate.demo.findings_world import play_activity
 from consentgate.demo.people import DEMO_PEOPLE
 from consentgate.demo.replay import (
     DEFAULT_PEOPLE,
@@ -79,10 +80,14 @@ def seed_command(
 
         report = seed_demo(db, people=people, seed=seed, as_of=as_of, progress=progress)
     register_demo_clients(services)
+    # A month of partner requests through the decision path, then findings evaluated, so the
+    # console has something to show for every rule.
+    requests = play_activity(services, datetime.now(UTC))
     elapsed = time.perf_counter() - started
     console.print(
         f"seeded {report.people:,} people, {report.partners} partners, {report.agreements} agreement versions, "
-        f"{report.grants:,} grants ({report.rows:,} rows) in {elapsed:.1f} s"
+        f"{report.grants:,} grants ({report.rows:,} rows) and {requests} partner requests in "
+        f"{elapsed:.1f} s; findings evaluated"
     )
     console.print("demo sign-ins: " + ", ".join(f"{h} / {p}" for h, p, *_ in DEMO_PEOPLE))
     console.print("demo OAuth clients: " + ", ".join(f"{c} / {s}" for _, c, s, _ in DEMO_CLIENTS))

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from consentgate.cli import admin, bench, db, demo, policy, report, serve, staff
+from consentgate.cli import admin, bench, db, demo, findings, policy, report, serve, staff
 from consentgate.cli import log as log_cli
 from consentgate.errors import Error
 
@@ -29,6 +29,7 @@ app.add_typer(report.app, name="report")
 app.command("serve")(serve.serve)
 app.command("explain")(policy.explain)
 app.command("exposure")(policy.exposure)
+app.command("findings")(findings.findings)
 
 
 def main() -> None:

@@ -60,6 +60,9 @@ class DemoPartner:
     since: int
     #: The current agreement was ended early (the partner is then also suspended).
     ended: bool = False
+    #: When the current version was signed, and when it ends, in days from the seed's date.
+    current_signed_days_ago: int = 300
+    current_ends_in_days: int = 700
 
 
 BIG_PARTNERS = [
@@ -186,10 +189,10 @@ def agreement_terms(partner: DemoPartner, as_of: datetime) -> list[tuple[datetim
     start = as_of.replace(
         year=partner.since, month=1, day=1, hour=0, minute=0, second=0, microsecond=0
     )
-    current_start = as_of - timedelta(days=300)
+    current_start = as_of - timedelta(days=partner.current_signed_days_ago)
     terms = []
     while start + timedelta(days=3 * 365) < current_start:
         terms.append((start, start + timedelta(days=3 * 365)))
         start += timedelta(days=3 * 365)
-    terms.append((current_start, as_of + timedelta(days=700)))
+    terms.append((current_start, as_of + timedelta(days=partner.current_ends_in_days)))
     return terms

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from consentgate.demo import population
+from consentgate.demo import findings_world, population
 from consentgate.demo.partners import (
     BIG_PARTNERS,
     PURPOSES,
@@ -56,6 +56,12 @@ def validate_seed_args(people: int, seed: int) -> None:
         raise InvalidInput("--seed must not be negative")
 
 
+def demo_partners(seed: int) -> list[DemoPartner]:
+    """The demo's partners for ``seed``: the story's six, and the smaller ones."""
+    rng = random.Random(f"{seed}/partners")
+    return findings_world.standing_out([*BIG_PARTNERS, *small_partners(rng)])
+
+
 def seed_demo(
     db: Database,
     *,
@@ -67,8 +73,7 @@ def seed_demo(
     """Load the demo population into ``db``; refuse a store that already holds people."""
     validate_seed_args(people, seed)
     report = progress or (lambda _stage, _n: None)
-    rng = random.Random(f"{seed}/partners")
-    partners = [*BIG_PARTNERS, *small_partners(rng)]
+    partners = demo_partners(seed)
     counted = 0
     with db.begin() as conn:
         if not is_empty(conn):
@@ -96,6 +101,10 @@ def seed_demo(
         grants = _load_grants(conn, seed, people, partners, as_of)
         counted += grants
         report("grants", grants)
+        # Something for every findings rule to show (demo/findings_world.py).
+        counted += _insert(conn, findings_world.certification_rows(partners, as_of))
+        counted += _insert(conn, findings_world.grant_rows(seed, people, partners, as_of))
+        findings_world.exposure_baseline(conn, as_of)
     agreements = sum(len(agreement_terms(p, as_of)) for p in partners)
     return SeedReport(people + len(DEMO_PEOPLE), len(partners), agreements, grants, counted)
 

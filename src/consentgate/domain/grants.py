@@ -55,9 +55,11 @@ class Grant:
     receipt_hash: str
     agreement_id: str
     revoked_at: datetime | None = None
+    #: Scopes that lapsed unused (no longer in ``scopes``), each with when it lapsed.
+    lapsed: tuple[tuple[GrantScope, datetime], ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.scopes:
+        if not self.scopes and not self.lapsed:
             raise InvalidInput("a grant needs at least one scope")
         if self.expires_at <= self.issued_at:
             raise InvalidInput("a grant must expire after it is issued")
@@ -65,6 +67,11 @@ class Grant:
     def active(self, now: datetime) -> bool:
         """Whether the grant is usable at ``now`` (see :func:`usable_until`)."""
         return self.issued_at <= now < self.ended_at()
+
+    @property
+    def issued_scopes(self) -> frozenset[GrantScope]:
+        """Every scope the person granted, lapsed ones included (what deletions are owed for)."""
+        return self.scopes | {s for s, _ in self.lapsed}
 
     def ended_at(self) -> datetime:
         """When the grant stopped (or will stop) being usable."""

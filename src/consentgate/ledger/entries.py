@@ -6,7 +6,8 @@ Serialization, version 1 (the bytes hashed into the leaf, RFC 9162 §2.1.1):
   integers, booleans, null and arrays of those: keys sorted, no insignificant whitespace, UTF-8,
   no floats (times are RFC 3339 UTC strings with millisecond precision and a ``Z``);
 * it always has ``"v": 1`` and ``"type"``, one of ``access``, ``grant``, ``revocation``,
-  ``agreement``, ``deletion``; the other keys are the fields of that type's class below;
+  ``agreement``, ``deletion``, ``lapse``, ``certification``, ``finding``; the other keys are the
+  fields of that type's class below;
 * at most 65,535 bytes (C2SP tlog-tiles entry bundles use a 16-bit length prefix).
 
 People appear only as ``person_ref``: ``HMAC-SHA-256(log secret, person id)`` in hex, so entries
@@ -136,9 +137,55 @@ class DeletionConfirmation(Entry):
     agreement_id: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ScopeLapse(Entry):
+    """Scopes of a grant lapsed: the partner left them unused for the lapse period, so the grant
+    no longer covers them (``scopes`` as in :class:`GrantIssued`)."""
+
+    type: ClassVar[str] = "lapse"
+    grant_id: str
+    partner: str
+    person_ref: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificationMade(Entry):
+    """A partner certified which capabilities and purposes it uses (``uses`` as
+    ``category:action:purpose``); ``digest`` is the SHA-256 of the certification with its reasons."""
+
+    type: ClassVar[str] = "certification"
+    certification_id: str
+    partner: str
+    agreement_id: str
+    uses: tuple[str, ...]
+    digest: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingAcknowledged(Entry):
+    """Staff acknowledged a finding; ``note_sha256`` binds the note kept with it."""
+
+    type: ClassVar[str] = "finding"
+    finding_id: str
+    rule: str
+    partner: str
+    by: str
+    note_sha256: str
+
+
 ENTRY_TYPES: dict[str, type[Entry]] = {
     cls.type: cls
-    for cls in (AccessDecision, GrantIssued, Revocation, AgreementVersion, DeletionConfirmation)
+    for cls in (
+        AccessDecision,
+        GrantIssued,
+        Revocation,
+        AgreementVersion,
+        DeletionConfirmation,
+        ScopeLapse,
+        CertificationMade,
+        FindingAcknowledged,
+    )
 }
 
 

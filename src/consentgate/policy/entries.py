@@ -262,6 +262,8 @@ class GrantRow(NamedTuple):
     expires_at: float
     revoked_at: float | None
     scopes: frozenset[Scope]
+    #: Scopes that lapsed unused, each with when (POSIX seconds); not in ``scopes``.
+    lapsed: tuple[tuple[Scope, float], ...] = ()
 
     @classmethod
     def of(cls, grant: Grant) -> GrantRow:
@@ -276,6 +278,10 @@ class GrantRow(NamedTuple):
             grant.expires_at.timestamp(),
             None if grant.revoked_at is None else grant.revoked_at.timestamp(),
             frozenset((str(s.category), str(s.action), s.purpose) for s in grant.scopes),
+            tuple(
+                ((str(s.category), str(s.action), s.purpose), at.timestamp())
+                for s, at in grant.lapsed
+            ),
         )
 
 
@@ -291,6 +297,7 @@ class GrantEntry:
         "end",
         "expires",
         "grant_id",
+        "lapsed",
         "partner_id",
         "person_id",
         "revoked",
@@ -309,6 +316,8 @@ class GrantEntry:
         self.expires = row.expires_at
         self.revoked = row.revoked_at
         self.end = usable_until(row.expires_at, row.revoked_at)
+        #: Lapsed scopes with when each lapsed (None when none did: the common case).
+        self.lapsed: dict[Scope, float] | None = dict(row.lapsed) if row.lapsed else None
         #: Allowed decisions already built for this grant, per capability (filled by the engine).
         self.allow: dict[CapWindow, Decision] | None = None
 

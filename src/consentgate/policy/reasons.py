@@ -30,6 +30,9 @@ grant      ``grant.expired``                the covering grant expired
 grant      ``grant.not_started``            the covering grant is issued in the future
 grant      ``grant.not_covered``            a grant exists but does not cover the request
 grant      ``grant.wrong_client``           the token's grant belongs to another client or person
+grant      ``grant.scope_lapsed``           the grant covered the request, but the partner left that
+                                            scope unused for ``CONSENTGATE_SCOPE_LAPSE_DAYS`` and
+                                            it lapsed (the grant was narrowed; see findings)
 purpose    ``purpose.ok``                   the purpose is registered and the one consented to (holds)
 purpose    ``purpose.unknown``              the purpose is not registered
 purpose    ``purpose.mismatch``             agreement or grant cover this category and action only
@@ -121,6 +124,7 @@ GRANT_EXPIRED: Final[Outcome] = _outcome(Rule.GRANT, "expired")
 GRANT_NOT_STARTED: Final[Outcome] = _outcome(Rule.GRANT, "not_started")
 GRANT_NOT_COVERED: Final[Outcome] = _outcome(Rule.GRANT, "not_covered")
 GRANT_WRONG_CLIENT: Final[Outcome] = _outcome(Rule.GRANT, "wrong_client")
+GRANT_SCOPE_LAPSED: Final[Outcome] = _outcome(Rule.GRANT, "scope_lapsed")
 
 PURPOSE_OK: Final[Outcome] = _outcome(Rule.PURPOSE, "ok", ok=True)
 PURPOSE_UNKNOWN: Final[Outcome] = _outcome(Rule.PURPOSE, "unknown")

@@ -40,6 +40,7 @@ from consentgate.policy.reasons import (
     GRANT_NOT_COVERED,
     GRANT_NOT_STARTED,
     GRANT_REVOKED,
+    GRANT_SCOPE_LAPSED,
     GRANT_WRONG_CLIENT,
     PURPOSE_MISMATCH,
     PURPOSE_OK,
@@ -137,8 +138,9 @@ def grant_rule(
     The one definition of a covering grant: among the person's ``grants`` to the partner, the
     token's own (:func:`_tokens`), naming the request's scope, and active at ``at`` (from its
     issue until the earlier of its revocation and its expiry:
-    :func:`~consentgate.domain.grants.usable_until`). When none is, the outcome says why: the
-    same tests, one at a time.
+    :func:`~consentgate.domain.grants.usable_until`). A scope that lapsed unused still covers
+    requests decided at times before it lapsed (:func:`_covers`). When none is, the outcome says
+    why: the same tests, one at a time.
     """
     scope = request.scope
     for grant in grants:
@@ -149,14 +151,33 @@ def grant_rule(
     theirs = [g for g in grants if _tokens(g, request)]
     if not theirs:
         return GRANT_WRONG_CLIENT, None
-    covering = [g for g in theirs if scope in g.scopes]
+    for grant in theirs:
+        if _covers(grant, scope, at) and grant.start <= at < grant.end:
+            return GRANT_ACTIVE, grant
+    covering = [g for g in theirs if scope in g.scopes or _lapsed_at(g, scope) is not None]
     if not covering:
         return GRANT_NOT_COVERED, None
     started = [g for g in covering if g.start <= at]
     if not started:
         return GRANT_NOT_STARTED, None
     latest = max(started, key=_end)
+    if at < latest.end:  # active, but its scope lapsed before ``at``
+        return GRANT_SCOPE_LAPSED, None
     return (GRANT_REVOKED if latest.end < latest.expires else GRANT_EXPIRED), None
+
+
+def _lapsed_at(grant: GrantEntry, scope: Scope) -> float | None:
+    """When ``scope`` of ``grant`` lapsed unused, or None if it did not."""
+    lapsed = grant.lapsed
+    return None if lapsed is None else lapsed.get(scope)
+
+
+def _covers(grant: GrantEntry, scope: Scope, at: float) -> bool:
+    """Whether ``grant`` names ``scope`` at ``at``: among its scopes, or lapsed only after ``at``."""
+    if scope in grant.scopes:
+        return True
+    lapsed = _lapsed_at(grant, scope)
+    return lapsed is not None and at < lapsed
 
 
 def _end(grant: GrantEntry) -> float:

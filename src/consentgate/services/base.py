@@ -37,6 +37,8 @@ class ChangeKind:
     PERSON = "person"
     GRANT = "grant"
     OBLIGATION = "obligation"
+    FINDING = "finding"
+    CERTIFICATION = "certification"
 
 
 class Service:

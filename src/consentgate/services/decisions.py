@@ -66,6 +66,9 @@ MAX_LIMIT = 1000
 
 log = logging.getLogger(__name__)
 
+#: Changes that no decision depends on.
+_NOT_DECISIONS = frozenset({ChangeKind.OBLIGATION, ChangeKind.FINDING, ChangeKind.CERTIFICATION})
+
 
 class DecisionService:
     """Decisions, explanations and exposure, from an index that follows the store."""
@@ -207,8 +210,8 @@ class DecisionService:
         pairs: dict[str, set[str]] = {}  # partner → people whose grants to it are re-read
         purposes = False
         for c in changes:
-            if c.kind == ChangeKind.OBLIGATION:
-                continue  # deletion obligations do not change decisions
+            if c.kind in _NOT_DECISIONS:
+                continue  # deletion obligations, findings and certifications decide nothing
             if c.kind == ChangeKind.PURPOSE or (c.person_id is None and c.partner_id is None):
                 purposes = True
             if c.partner_id is not None and c.person_id is None:

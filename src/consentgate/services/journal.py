@@ -1,4 +1,5 @@
-"""Grants, revocations, agreement versions and deletion confirmations, written to the log.
+"""Grants, revocations, lapsed scopes, agreement versions, deletion confirmations, certifications
+and acknowledged findings, written to the log.
 
 A listener on the service layer's committed writes: for each change that the public should be able
 to see in the log, it appends an entry (``consentgate.ledger.entries``). Access decisions are
@@ -12,14 +13,21 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from typing import ClassVar
+
+from sqlalchemy import Connection
 
 from consentgate.domain import Agreement
+from consentgate.domain.findings import Certification
 from consentgate.ledger.entries import (
     AgreementVersion,
+    CertificationMade,
     DeletionConfirmation,
     Entry,
+    FindingAcknowledged,
     GrantIssued,
     Revocation,
+    ScopeLapse,
     format_time,
     person_reference,
 )
@@ -27,6 +35,8 @@ from consentgate.ledger.sequencer import Sequencer
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import agreements as agreement_rows
+from consentgate.store import certifications as certification_rows
+from consentgate.store import findings as finding_rows
 from consentgate.store import grants as grant_rows
 from consentgate.store.changes import Change
 
@@ -77,66 +87,134 @@ class Journal:
             future.result(timeout=30)
 
     def _entry(self, change: Change) -> Entry | None:
-        at = format_time(change.at)
-        request_id = secrets.token_hex(8)
+        make = self._makers.get(change.kind)
+        if make is None or not change.ref_id:
+            return None
         with self.db.read() as conn:
-            if change.kind == ChangeKind.GRANT and change.ref_id:
-                grant = grant_rows.get_grant(conn, change.ref_id)
-                if grant is None:
-                    return None
-                if grant.revoked_at is not None and grant.revoked_at == change.at:
-                    return Revocation(
-                        time=at,
-                        request_id=request_id,
-                        grant_id=grant.id,
-                        partner=grant.partner_id,
-                        person_ref=self.person_ref(grant.person_id),
-                        by="platform",
-                    )
-                if grant.issued_at != change.at:
-                    return None
-                return GrantIssued(
-                    time=at,
-                    request_id=request_id,
-                    grant_id=grant.id,
-                    partner=grant.partner_id,
-                    client=grant.client_id or "",
-                    person_ref=self.person_ref(grant.person_id),
-                    scopes=tuple(
-                        f"{s.category}:{s.action}:{s.purpose}" for s in sorted(grant.scopes)
-                    ),
-                    expires=format_time(grant.expires_at),
-                    receipt_id=grant.id,
-                    receipt_hash=grant.receipt_hash,
-                )
-            if change.kind == ChangeKind.AGREEMENT and change.ref_id:
-                agreement = agreement_rows.get_agreement(conn, change.ref_id)
-                if agreement is None or agreement.signed_at != change.at:
-                    return None
-                return AgreementVersion(
-                    time=at,
-                    request_id=request_id,
-                    agreement_id=agreement.id,
-                    version=agreement.version,
-                    partner=agreement.partner_id,
-                    valid_from=format_time(agreement.valid_from),
-                    valid_until=format_time(agreement.valid_until),
-                    digest=agreement_digest(agreement),
-                )
-            if change.kind == ChangeKind.OBLIGATION and change.ref_id:
-                obligation = grant_rows.get_obligation(conn, change.ref_id)
-                if obligation is None or obligation.confirmed_at is None:
-                    return None
-                return DeletionConfirmation(
-                    time=at,
-                    request_id=request_id,
-                    obligation_id=obligation.id,
-                    partner=obligation.partner_id,
-                    person_ref=self.person_ref(obligation.person_id),
-                    grant_id=obligation.grant_id,
-                    agreement_id=None,
-                )
-        return None
+            return make(self, conn, change, change.ref_id)
+
+    def _grant(self, conn: Connection, change: Change, grant_id: str) -> Entry | None:
+        grant = grant_rows.get_grant(conn, grant_id)
+        if grant is None:
+            return None
+        at = format_time(change.at)
+        if grant.revoked_at is not None and grant.revoked_at == change.at:
+            return Revocation(
+                time=at,
+                request_id=secrets.token_hex(8),
+                grant_id=grant.id,
+                partner=grant.partner_id,
+                person_ref=self.person_ref(grant.person_id),
+                by="platform",
+            )
+        lapsed = sorted(s for s, when in grant.lapsed if when == change.at)
+        if lapsed:
+            return ScopeLapse(
+                time=at,
+                request_id=secrets.token_hex(8),
+                grant_id=grant.id,
+                partner=grant.partner_id,
+                person_ref=self.person_ref(grant.person_id),
+                scopes=tuple(f"{s.category}:{s.action}:{s.purpose}" for s in lapsed),
+            )
+        if grant.issued_at != change.at:
+            return None
+        return GrantIssued(
+            time=at,
+            request_id=secrets.token_hex(8),
+            grant_id=grant.id,
+            partner=grant.partner_id,
+            client=grant.client_id or "",
+            person_ref=self.person_ref(grant.person_id),
+            scopes=tuple(f"{s.category}:{s.action}:{s.purpose}" for s in sorted(grant.scopes)),
+            expires=format_time(grant.expires_at),
+            receipt_id=grant.id,
+            receipt_hash=grant.receipt_hash,
+        )
+
+    def _agreement(self, conn: Connection, change: Change, agreement_id: str) -> Entry | None:
+        agreement = agreement_rows.get_agreement(conn, agreement_id)
+        if agreement is None or agreement.signed_at != change.at:
+            return None
+        return AgreementVersion(
+            time=format_time(change.at),
+            request_id=secrets.token_hex(8),
+            agreement_id=agreement.id,
+            version=agreement.version,
+            partner=agreement.partner_id,
+            valid_from=format_time(agreement.valid_from),
+            valid_until=format_time(agreement.valid_until),
+            digest=agreement_digest(agreement),
+        )
+
+    def _obligation(self, conn: Connection, change: Change, obligation_id: str) -> Entry | None:
+        obligation = grant_rows.get_obligation(conn, obligation_id)
+        if obligation is None or obligation.confirmed_at is None:
+            return None
+        return DeletionConfirmation(
+            time=format_time(change.at),
+            request_id=secrets.token_hex(8),
+            obligation_id=obligation.id,
+            partner=obligation.partner_id,
+            person_ref=self.person_ref(obligation.person_id),
+            grant_id=obligation.grant_id,
+            agreement_id=None,
+        )
+
+    def _certification(self, conn: Connection, change: Change, cert_id: str) -> Entry | None:
+        certs = certification_rows.certifications_of(conn, change.partner_id or "")
+        cert = next((c for c in certs if c.id == cert_id), None)
+        if cert is None:
+            return None
+        return CertificationMade(
+            time=format_time(change.at),
+            request_id=secrets.token_hex(8),
+            certification_id=cert.id,
+            partner=cert.partner_id,
+            agreement_id=cert.agreement_id,
+            uses=tuple(sorted(f"{u.category}:{u.action}:{u.purpose}" for u in cert.uses)),
+            digest=certification_digest(cert),
+        )
+
+    def _finding(self, conn: Connection, change: Change, finding_id: str) -> Entry | None:
+        finding = finding_rows.get_finding(conn, finding_id)
+        ack = finding.acknowledgement if finding is not None else None
+        if finding is None or ack is None or ack.at != change.at:
+            return None
+        return FindingAcknowledged(
+            time=format_time(change.at),
+            request_id=secrets.token_hex(8),
+            finding_id=finding.id,
+            rule=finding.rule.value,
+            partner=finding.partner_id,
+            by=ack.by,
+            note_sha256=hashlib.sha256(ack.note.encode()).hexdigest(),
+        )
+
+    _makers: ClassVar[dict[str, Callable[[Journal, Connection, Change, str], Entry | None]]] = {
+        ChangeKind.GRANT: _grant,
+        ChangeKind.AGREEMENT: _agreement,
+        ChangeKind.OBLIGATION: _obligation,
+        ChangeKind.CERTIFICATION: _certification,
+        ChangeKind.FINDING: _finding,
+    }
+
+
+def certification_digest(cert: Certification) -> str:
+    """SHA-256 of the certification's canonical JSON, reasons included: what exactly was stated."""
+    body = {
+        "id": cert.id,
+        "partner": cert.partner_id,
+        "agreement": cert.agreement_id,
+        "certified_at": format_time(cert.certified_at),
+        "uses": sorted(
+            [u.category.value, u.action.value, u.purpose, u.why, u.monthly_requests]
+            for u in cert.uses
+        ),
+    }
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 class PersonRef:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
@@ -15,6 +16,9 @@ from consentgate.services.revocation import revoke_grants
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import grants as grant_rows
 from consentgate.store import partners as partner_rows
+
+if TYPE_CHECKING:
+    from consentgate.services.base import _Write
 
 
 def active_partner(conn: Connection, partner_id: str) -> Partner:
@@ -136,22 +140,29 @@ class PartnerService(Service):
 
     def set_status(self, partner_id: str, status: PartnerStatus, reason: str) -> Partner:
         """Suspend, terminate or reinstate a partner. Leaving ``active`` revokes all its grants."""
-        if not reason.strip():
-            raise InvalidInput("say why the partner's status changes (it is kept in its history)")
         with self.write() as w:
-            partner = partner_rows.get_partner(w.conn, partner_id)
-            if partner is None:
-                raise NotFound(f"unknown partner {partner_id!r}")
-            if partner.status is PartnerStatus.TERMINATED:
-                raise Conflict(f"partner {partner_id!r} is terminated; that is final")
-            if partner.status is status:
-                raise Conflict(f"partner {partner_id!r} is already {status}")
-            now = self.clock()
-            partner_rows.set_status(w.conn, partner_id, status, reason, now)
-            w.note(ChangeKind.PARTNER, now, partner_id=partner_id)
-            if status is not PartnerStatus.ACTIVE:
-                grants = grant_rows.unrevoked_grants_of_partner(w.conn, partner_id)
-                revoke_grants(w, grants, ObligationReason.PARTNER_SUSPENDED, now)
-            updated = partner_rows.get_partner(w.conn, partner_id)
-        assert updated is not None
-        return updated
+            return change_status(w, partner_id, status, reason, self.clock())
+
+
+def change_status(
+    w: _Write, partner_id: str, status: PartnerStatus, reason: str, now: datetime
+) -> Partner:
+    """Change a partner's status at ``now`` in the write ``w``, kept in its status history.
+    Leaving ``active`` revokes every grant it holds and opens their deletion obligations."""
+    if not reason.strip():
+        raise InvalidInput("say why the partner's status changes (it is kept in its history)")
+    partner = partner_rows.get_partner(w.conn, partner_id)
+    if partner is None:
+        raise NotFound(f"unknown partner {partner_id!r}")
+    if partner.status is PartnerStatus.TERMINATED:
+        raise Conflict(f"partner {partner_id!r} is terminated; that is final")
+    if partner.status is status:
+        raise Conflict(f"partner {partner_id!r} is already {status}")
+    partner_rows.set_status(w.conn, partner_id, status, reason, now)
+    w.note(ChangeKind.PARTNER, now, partner_id=partner_id)
+    if status is not PartnerStatus.ACTIVE:
+        grants = grant_rows.unrevoked_grants_of_partner(w.conn, partner_id)
+        revoke_grants(w, grants, ObligationReason.PARTNER_SUSPENDED, now)
+    updated = partner_rows.get_partner(w.conn, partner_id)
+    assert updated is not None
+    return updated

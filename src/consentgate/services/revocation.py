@@ -48,7 +48,8 @@ def open_obligations(
             agreement = agreement_rows.get_agreement(w.conn, g.agreement_id)
             retention[g.agreement_id] = agreement.retention_days if agreement else 0
         existing = {o.category for o in grant_rows.obligations_of_grant(w.conn, g.id)}
-        categories = sorted({s.category for s in g.scopes if s.action is Action.READ} - existing)
+        reads = {s.category for s in g.issued_scopes if s.action is Action.READ}
+        categories = sorted(reads - existing)
         for category in categories:
             opened.append(
                 DeletionObligation(

@@ -19,13 +19,16 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import ConfigError
 from consentgate.ledger.keys import signer_from_settings
 from consentgate.ledger.sequencer import Sequencer
+from consentgate.policy.finding_facts import Thresholds
 from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
 from consentgate.services.base import ChangeListener
+from consentgate.services.certifications import CertificationService
 from consentgate.services.clients import ClientService
 from consentgate.services.console import ConsoleService
 from consentgate.services.decisions import DecisionService
 from consentgate.services.expiry import ExpirySweeper
+from consentgate.services.findings import FindingsSchedule, FindingsService
 from consentgate.services.grants import GrantService
 from consentgate.services.imports import ImportService
 from consentgate.services.journal import Journal, PersonRef
@@ -55,6 +58,15 @@ def person_ref_secret(path: Path) -> bytes:
     return secret
 
 
+def finding_thresholds(settings: Settings) -> Thresholds:
+    """The findings rules' thresholds that ``settings`` configure (the rest keep their defaults)."""
+    notice = settings.certification_notice_days
+    return Thresholds(
+        lapse_days=settings.scope_lapse_days,
+        certification_notice_days=notice if notice > 0 else None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Running:
     """The running parts of a server, as :meth:`Services.start` made them; :meth:`stop` ends them.
@@ -72,11 +84,14 @@ class Running:
     reports: ReportService
     #: The log's status and full verifications in the background (the console's log page).
     log_checks: LogChecks
+    #: Findings evaluated every ``CONSENTGATE_FINDINGS_INTERVAL_SECONDS``.
+    findings: FindingsSchedule
     _services: Services
 
     def stop(self) -> None:
-        """Stop the sweeper, the index's feed and the log, and detach the listeners (a running
-        verification of the log is given a few seconds to finish)."""
+        """Stop the evaluations, the sweeper, the index's feed and the log, and detach the
+        listeners (a running verification of the log is given a few seconds to finish)."""
+        self.findings.stop()
         self.log_checks.wait(timeout=5)
         self.expiry.stop()
         self.decisions.stop()
@@ -119,6 +134,10 @@ class Services:
         )
         self.sessions = SessionService(db, clock)
         self.login_throttle = LoginThrottle(db, clock)
+        self.findings = FindingsService(db, clock, self.listeners, finding_thresholds(settings))
+        self.certifications = CertificationService(
+            db, clock, self.listeners, finding_thresholds(settings)
+        )
         self.staff = StaffService(db, clock, self.sessions)
         self.console = ConsoleService(db, clock)
         self._started = False
@@ -178,9 +197,13 @@ class Services:
         expiry = ExpirySweeper(self.grants, self.clock, max_wait=settings.expiry_sweep_seconds)
         self.listeners.append(expiry.start())
         reports = ReportService(self.db, self.clock, signer, person_ref)
-        self._started = True
         log_checks = LogChecks(self.db, self.clock, signer.verifier)
-        return Running(decisions, sequencer, access, person_ref, expiry, reports, log_checks, self)
+        # Findings are evaluated every interval (lapsing unused scopes, suspending the uncertified).
+        schedule = FindingsSchedule(self.findings, settings.findings_interval_seconds).start()
+        self._started = True
+        return Running(
+            decisions, sequencer, access, person_ref, expiry, reports, log_checks, schedule, self
+        )
 
     def _stopped(self) -> None:
         self.listeners.clear()

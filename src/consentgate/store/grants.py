@@ -37,7 +37,7 @@ def _load(conn: Connection, where: ColumnElement[bool]) -> list[Grant]:
     if not found:
         return []
     ids = [r["id"] for r in found]
-    scopes = rows.children(conn, grant_scopes.c.grant_id, ids, rows.scope)
+    scopes = rows.children(conn, grant_scopes.c.grant_id, ids, rows.lapsable_scope)
     return [rows.grant(r, scopes[r["id"]]) for r in found]
 
 

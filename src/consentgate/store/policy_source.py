@@ -124,6 +124,7 @@ def grant_rows(
             grant_scopes.c.category,
             grant_scopes.c.action,
             grant_scopes.c.purpose_id,
+            _epoch(conn, grant_scopes.c.lapsed_at),
         )
         .select_from(grants.join(grant_scopes, grant_scopes.c.grant_id == grants.c.id))
         .order_by(grants.c.id)
@@ -134,17 +135,23 @@ def grant_rows(
         query = query.where(grants.c.partner_id == partner_id)
     current: list[object] | None = None
     scopes: set[Scope] = set()
+    lapsed: list[tuple[Scope, float]] = []
     for row in conn.execute(query.execution_options(yield_per=_BATCH)):
         if current is None or current[0] != row[0]:
             if current is not None:
-                yield _grant_row(current, scopes)
-            current, scopes = list(row[:8]), set()
-        scopes.add((row[8], row[9], row[10]))
+                yield _grant_row(current, scopes, lapsed)
+            current, scopes, lapsed = list(row[:8]), set(), []
+        if row[11] is None:
+            scopes.add((row[8], row[9], row[10]))
+        else:
+            lapsed.append(((row[8], row[9], row[10]), float(row[11])))
     if current is not None:
-        yield _grant_row(current, scopes)
+        yield _grant_row(current, scopes, lapsed)
 
 
-def _grant_row(values: list[object], scopes: set[Scope]) -> GrantRow:
+def _grant_row(
+    values: list[object], scopes: set[Scope], lapsed: list[tuple[Scope, float]]
+) -> GrantRow:
     gid, person, partner, client, agreement, issued, expires, revoked = values
     return GrantRow(
         str(gid),
@@ -156,4 +163,5 @@ def _grant_row(values: list[object], scopes: set[Scope]) -> GrantRow:
         float(expires),  # type: ignore[arg-type]
         None if revoked is None else float(revoked),  # type: ignore[arg-type]
         frozenset(scopes),
+        tuple(sorted(lapsed)),
     )

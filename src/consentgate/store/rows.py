@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Column, Connection, RowMapping, Table, select
@@ -121,8 +122,16 @@ def scope(row: RowMapping) -> GrantScope:
     return GrantScope(Category(row["category"]), Action(row["action"]), row["purpose_id"])
 
 
-def grant(row: RowMapping, scopes: Iterable[GrantScope]) -> Grant:
-    return from_row(Grant, row, scopes=frozenset(scopes))
+def lapsable_scope(row: RowMapping) -> tuple[GrantScope, datetime | None]:
+    """A grant scope with when it lapsed (None: it did not)."""
+    return scope(row), row["lapsed_at"]
+
+
+def grant(row: RowMapping, scopes: Iterable[tuple[GrantScope, datetime | None]]) -> Grant:
+    """A grant from its row and its scopes' rows: the lapsed ones apart (see ``Grant.lapsed``)."""
+    found = list(scopes)
+    lapsed = tuple(sorted((s, at) for s, at in found if at is not None))
+    return from_row(Grant, row, scopes=frozenset(s for s, at in found if at is None), lapsed=lapsed)
 
 
 def obligation(row: RowMapping) -> DeletionObligation:

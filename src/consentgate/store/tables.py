@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -156,6 +157,8 @@ grant_scopes = Table(
     Column("category", String(32), primary_key=True),
     Column("action", String(16), primary_key=True),
     Column("purpose_id", ID, ForeignKey("purposes.id"), primary_key=True),
+    # Set when the scope lapsed unused (migration 0010): the grant no longer covers it.
+    Column("lapsed_at", UTCDateTime),
 )
 
 oauth_codes = Table(
@@ -361,7 +364,8 @@ access_subjects = Table(
     Column("reasons", Text),
     Column("records_returned", Integer),
     Index("ix_access_subjects_person_index", "person_id", "log_index"),
-    # The console's last access and activity per partner (migration 0009).
+    # The console's last access and activity per partner, and the findings' aggregates
+    # (migration 0009).
     Index("ix_access_subjects_partner_at", "partner_id", "at"),
 )
 
@@ -441,4 +445,73 @@ log_verifications = Table(
     Column("size", BigInteger),
     Column("ok", Boolean),
     Column("message", Text),
+)
+
+
+# --- findings, certifications and exposure snapshots (store/findings.py, migration 0010) --------
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("rule", String(40), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("subject_kind", String(16), nullable=False),
+    Column("subject_id", ID, nullable=False),
+    Column("partner_id", ID, nullable=False, index=True),
+    Column("key", String(200), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("suggested_action", Text, nullable=False),
+    # JSON: {"counts": {...}, "log_indexes": [...], "refs": [...]}
+    Column("evidence", Text, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("ack_by", String(200)),
+    Column("ack_at", UTCDateTime),
+    Column("ack_note", Text),
+)
+
+finding_runs = Table(
+    "finding_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("observed", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+)
+
+certifications = Table(
+    "certifications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("partner_id", ID, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("agreement_id", ID, ForeignKey("agreements.id"), nullable=False),
+    Column("certified_at", UTCDateTime, nullable=False),
+    Column("via", String(16), nullable=False),
+)
+
+certified_uses = Table(
+    "certified_uses",
+    metadata,
+    Column(
+        "certification_id",
+        ID,
+        ForeignKey("certifications.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("category", String(32), primary_key=True),
+    Column("action", String(16), primary_key=True),
+    Column("purpose_id", ID, primary_key=True),
+    Column("why", Text, nullable=False),
+    Column("monthly_requests", Integer),
+)
+
+#: How many people a partner could reach per category at a moment (the exposure_spike rule).
+exposure_snapshots = Table(
+    "exposure_snapshots",
+    metadata,
+    Column("partner_id", ID, primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("taken_at", UTCDateTime, primary_key=True),
+    Column("people", Integer, nullable=False),
 )

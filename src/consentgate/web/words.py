@@ -31,6 +31,8 @@ REASONS: Final[dict[str, str]] = {
     r.GRANT_NOT_STARTED.code: "The access you gave this partner has not started yet.",
     r.GRANT_NOT_COVERED.code: "You did not allow this partner to do this.",
     r.GRANT_WRONG_CLIENT.code: "The partner used an app or key you did not give access to.",
+    r.GRANT_SCOPE_LAPSED.code: "The partner did not use this for a long time, so its access to "
+    "it ended by itself.",
     r.PURPOSE_OK.code: "The reason given is one you agreed to.",
     r.PURPOSE_UNKNOWN.code: "The partner gave a reason the platform does not know.",
     r.PURPOSE_MISMATCH.code: "The partner asked for a different reason than the one you agreed to.",
