@@ -76,6 +76,18 @@ def test_the_transparency_report_counts_what_the_entries_say(
     assert report.log.size == len(entries)
 
 
+def test_the_partner_report_sets_use_against_the_certification(
+    reports: ReportService, story: Story
+) -> None:
+    tables = reports.partner("handset").report.tables
+    [(certification_id, _)] = tables["certified"].rows
+    assert certification_id
+    assert tables["certification"].rows == (
+        # alice's two reads and carol's one; alice's read after sharing went off was refused
+        ("contacts", "read", "device.sync", "yes", 3, "certified and used"),
+    )
+
+
 def test_a_period_counts_only_its_own_entries(reports: ReportService, story: Story) -> None:
     early = reports.transparency(story.start, story.start + timedelta(hours=1)).report
     [totals] = early.tables["totals"].rows
