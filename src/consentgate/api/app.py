@@ -23,7 +23,7 @@ from consentgate.api import (
     reports,
 )
 from consentgate.api.body_limit import BodyLimit
-from consentgate.config import Settings
+from consentgate.config import Settings, load_settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
 from consentgate.web import (
@@ -137,3 +137,10 @@ def create_app(
     for module in _EDGES:
         app.include_router(module.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of ``consentgate serve --workers N``'s processes (a uvicorn app factory):
+    the settings from the environment the command set, on a database it has migrated already."""
+    settings = load_settings()
+    return create_app(settings, Services.connect(settings, migrate=False))
