@@ -40,6 +40,7 @@ from consentgate.web.console import account as console_account
 from consentgate.web.console import activity as console_activity
 from consentgate.web.console import auth as console_auth
 from consentgate.web.console import exposure as console_exposure
+from consentgate.web.console import findings as console_findings
 from consentgate.web.console import logpage as console_log
 from consentgate.web.console import partners as console_partners
 from consentgate.web.console import reports as console_reports
@@ -69,6 +70,7 @@ _EDGES = (
     console_auth,
     console_partners,
     console_exposure,
+    console_findings,
     console_activity,
     console_log,
     console_reports,

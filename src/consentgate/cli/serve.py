@@ -49,6 +49,9 @@ def serve(
     console.print(f"  privacy center:  {base}/me")
     if settings.mode == "development":
         console.print("  demo sign-in:    alice / alice-demo-pass (with the demo population)")
+    console.print(f"  console (staff): {base}/console")
+    if settings.mode == "development":
+        console.print("  demo staff:      auditor / auditor-demo-pass, admin / admin-demo-pass")
     console.print(f"  API docs:        {base}/docs")
     console.print(f"  log checkpoint:  {base}/log/checkpoint  (verifier key: {base}/log/vkey)")
     console.print(f"  decision engine: {engine_build()}")

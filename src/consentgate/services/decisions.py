@@ -382,11 +382,14 @@ class DecisionService:
         people's data it can access now (the console's partners list)."""
         self._known(partner_id=partner_id)
         at_ts = (at or self.clock()).timestamp()
+        grantees = partner_grantees(self.index, partner_id, at_ts)
+        if not grantees:  # no one holds an active grant: no one is reachable
+            return 0, {c.value: 0 for c in Category}
         counts = {
             c.value: partner_exposure_count(self.index, partner_id, c.value, at_ts)
             for c in Category
         }
-        return partner_grantees(self.index, partner_id, at_ts), counts
+        return grantees, counts
 
     def exposure_of_partner(
         self,
