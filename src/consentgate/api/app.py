@@ -23,7 +23,7 @@ from consentgate.api import (
     reports,
 )
 from consentgate.api.body_limit import BodyLimit
-from consentgate.config import Settings
+from consentgate.config import Settings, load_settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services.wiring import Services
 from consentgate.web import (
@@ -40,6 +40,7 @@ from consentgate.web.console import account as console_account
 from consentgate.web.console import activity as console_activity
 from consentgate.web.console import auth as console_auth
 from consentgate.web.console import exposure as console_exposure
+from consentgate.web.console import findings as console_findings
 from consentgate.web.console import logpage as console_log
 from consentgate.web.console import partners as console_partners
 from consentgate.web.console import reports as console_reports
@@ -69,6 +70,7 @@ _EDGES = (
     console_auth,
     console_partners,
     console_exposure,
+    console_findings,
     console_activity,
     console_log,
     console_reports,
@@ -137,3 +139,10 @@ def create_app(
     for module in _EDGES:
         app.include_router(module.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of ``consentgate serve --workers N``'s processes (a uvicorn app factory):
+    the settings from the environment the command set, on a database it has migrated already."""
+    settings = load_settings()
+    return create_app(settings, Services.connect(settings, migrate=False))
