@@ -138,15 +138,19 @@ def build(
     store = SqlLogStore(db)
     builder = TileBuilder()
     signed: SignedCheckpoint | None = None
+    holder = "bench report_log"
     for first in range(0, size, BATCH):
         batch = entries(world, first, min(size, first + BATCH))
         hashes = leaf_hashes(batch)
-        store.append(NewEntries(first, batch, hashes))
+        store.append(NewEntries(batch, hashes))
         builder.add(hashes)
         root = builder.root()
         note = signer.sign(Checkpoint(signer.name, builder.size, root).text())
+        previous = signed.size if signed is not None else None
         signed = SignedCheckpoint(builder.size, root, note, datetime.now(UTC))
-        store.integrate(builder.flush(), signed)
+        if not store.hold_lease(holder, 60):
+            raise RuntimeError("another process integrates this log")
+        store.integrate(builder.flush(), signed, previous, holder)
         if progress is not None:
             progress(builder.size)
     if signed is None:

@@ -80,18 +80,21 @@ def _run_child(args: list[str], env: dict[str, str]) -> tuple[float, float, str]
         return seconds, usage.ru_maxrss / 1024, out.read().decode() + f"\n#cpu {cpu}"
 
 
-def measure_size(size: int, runs: int, keep: Path) -> dict[str, Any]:
-    """Build a log of ``size`` entries, then time the report and the floor ``runs`` times each."""
+def measure_size(size: int, runs: int, keep: Path, reuse: bool = False) -> dict[str, Any]:
+    """Build a log of ``size`` entries (``reuse``: the one already in ``keep``), then time the
+    report and the floor ``runs`` times each."""
     data_dir = keep / f"log-{size}"
-    data_dir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{data_dir / 'log.db'}"
-    db = Database.connect(url)
-    upgrade(db)
-    signer = generate_key_file(data_dir / "log-ed25519.key", ORIGIN)
-    started = time.perf_counter()
-    report_log.build(db, size, signer)
-    built = time.perf_counter() - started
-    db.dispose()
+    built = float("nan")
+    if not (reuse and (data_dir / "log.db").exists()):
+        data_dir.mkdir(parents=True)
+        db = Database.connect(url)
+        upgrade(db)
+        signer = generate_key_file(data_dir / "log-ed25519.key", ORIGIN)
+        started = time.perf_counter()
+        report_log.build(db, size, signer)
+        built = time.perf_counter() - started
+        db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTGATE_")}
     env |= {
         "CONSENTGATE_DATABASE_URL": url,
@@ -126,8 +129,8 @@ def measure_size(size: int, runs: int, keep: Path) -> dict[str, Any]:
     }
 
 
-def run(sizes: list[int], runs: int, json: bool, keep: Path) -> dict[str, Any]:
-    per_size = [measure_size(size, runs, keep) for size in sizes]
+def run(sizes: list[int], runs: int, json: bool, keep: Path, reuse: bool = False) -> dict[str, Any]:
+    per_size = [measure_size(size, runs, keep, reuse) for size in sizes]
     rows: list[dict[str, Any]] = []
     for m in per_size:
         rows.append(
@@ -183,6 +186,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1000000,10000000", help="comma-separated log sizes")
     parser.add_argument("--dir", type=Path, default=None, help="where to build the logs")
+    parser.add_argument("--reuse", action="store_true", help="use the logs already built in --dir")
     parser.add_argument("--floor", nargs=2, metavar=("URL", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
@@ -190,7 +194,7 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.dir is not None:
-        run(sizes, args.runs, args.json, args.dir)
+        run(sizes, args.runs, args.json, args.dir, args.reuse)
         return
     with tempfile.TemporaryDirectory() as tmp:
         run(sizes, args.runs, args.json, Path(tmp))

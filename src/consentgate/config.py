@@ -6,12 +6,13 @@ A malformed value is a :class:`~consentgate.errors.ConfigError` naming the varia
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -20,6 +21,8 @@ from consentgate.errors import ConfigError
 from consentgate.validation import first_problem
 
 _ENV_PREFIX = "CONSENTGATE_"
+#: The fewest and most server processes ``consentgate serve --workers`` runs.
+MIN_WORKERS, MAX_WORKERS = 1, 256
 
 
 class Settings(BaseSettings):
@@ -36,6 +39,8 @@ class Settings(BaseSettings):
     #: Host and port ``consentgate serve`` binds to.
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Server processes ``consentgate serve`` runs on one database (default: the CPU count).
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     #: The URL partners and people reach this server at (``https://consent.example.com``): the
     #: only OAuth issuer (RFC 8414 §2) and the base of every absolute URL the server writes.
     #: Never taken from a request's ``Host`` header, which the client chooses. Defaults to
@@ -63,6 +68,9 @@ class Settings(BaseSettings):
     #: The longest the server sleeps between expiry sweeps; it also wakes as each grant or
     #: agreement ends (and when one is written), to open its deletion obligations then.
     expiry_sweep_seconds: float = 60.0
+    #: How the server writes its own log lines: ``text`` for people, or ``json`` (one object a
+    #: line, with the request id, for log collectors).
+    log_format: Literal["text", "json"] = "text"
     #: A granted scope the partner leaves unused this long lapses (findings: ``scope_unused``).
     scope_lapse_days: int = 90
     #: Days past due before a partner that has not certified is suspended; 0 never suspends.
@@ -112,6 +120,16 @@ class Settings(BaseSettings):
     def _check_port(cls, value: int) -> int:
         if not 0 < value < 65536:
             raise ValueError("a TCP port is between 1 and 65535")
+        return value
+
+    @field_validator("workers")
+    @classmethod
+    def _check_workers(cls, value: int) -> int:
+        if not MIN_WORKERS <= value <= MAX_WORKERS:
+            raise ValueError(
+                f"the number of server processes is between {MIN_WORKERS} and {MAX_WORKERS}, "
+                f"not {value}"
+            )
         return value
 
     @field_validator(

@@ -16,6 +16,7 @@ import pytest
 
 from consentgate.api.app import create_app
 from consentgate.domain import Action, Capability, Category
+from consentgate.domain.staff import Role
 from consentgate.services.wiring import Services
 from consentgate.testing import serving
 from consentgate.web.state import state_of
@@ -151,3 +152,21 @@ def test_certifying_without_client_credentials_is_401(site: Site) -> None:
         str(site.admin.base_url) + "/v1/partner/certification", json={"uses": []}
     )
     _problem(anonymous, 401)
+
+
+def test_an_auditor_reads_findings_but_cannot_acknowledge_one(site: Site) -> None:
+    member = site.services.staff.create("audrey", Role.AUDITOR, "auditor-password-123")
+    expires = datetime.now(UTC) + timedelta(days=1)
+    token = site.services.staff.create_token(member, "read", Role.AUDITOR, expires).secret
+    auditor = {"Authorization": f"Bearer {token}"}
+    site.admin.post("/admin/findings/evaluate")
+    listed = site.admin.get("/admin/findings", headers=auditor)
+    assert listed.status_code == 200, listed.text
+    [first, *_] = listed.json()["findings"]
+    refused = site.admin.post(
+        f"/admin/findings/{first['id']}/acknowledge", json={"note": "seen"}, headers=auditor
+    )
+    body = _problem(refused, 403)
+    assert body["reasons"] == ["staff.read_only"]
+    _problem(site.admin.post("/admin/findings/evaluate", headers=auditor), 403)
+    assert site.admin.get(f"/admin/findings/{first['id']}").json() == first

@@ -32,6 +32,7 @@ from consentgate.demo.replay import (
 )
 from consentgate.demo.replay_report import replay_html, replay_json
 from consentgate.demo.seed import seed_demo, validate_seed_args
+from consentgate.demo.staff import DEMO_STAFF, register_demo_staff
 from consentgate.errors import InvalidInput
 from consentgate.store.bulk import is_empty
 
@@ -60,6 +61,10 @@ def seed_command(
         empty = is_empty(conn)
     if not empty and if_empty:
         console.print("the database already holds people; not seeding")
+        if services.settings.mode != "production" and register_demo_staff(services):
+            console.print(
+                "demo staff (console): " + ", ".join(f"{h} / {p}" for h, p, _ in DEMO_STAFF)
+            )
         return
     as_of = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     started = time.perf_counter()
@@ -81,6 +86,7 @@ def seed_command(
 
         report = seed_demo(db, people=people, seed=seed, as_of=as_of, progress=progress)
     register_demo_clients(services)
+    register_demo_staff(services)
     # A month of partner requests through the decision path, then findings evaluated, so the
     # console has something to show for every rule.
     requests = play_activity(services, datetime.now(UTC))
@@ -92,6 +98,7 @@ def seed_command(
     )
     console.print("demo sign-ins: " + ", ".join(f"{h} / {p}" for h, p, *_ in DEMO_PEOPLE))
     console.print("demo OAuth clients: " + ", ".join(f"{c} / {s}" for _, c, s, _ in DEMO_CLIENTS))
+    console.print("demo staff (console): " + ", ".join(f"{h} / {p}" for h, p, _ in DEMO_STAFF))
 
 
 @app.command("replay")

@@ -1,8 +1,8 @@
 """The storage interface of the log, an in-memory implementation, and proofs served from it.
 
 The sequencer and the HTTP layer reach storage only through :class:`LogStore`; the SQL version
-lives in ``consentgate.store.log``, and :class:`MemoryLogStore` makes tests fast and lets library
-users try the log without a database. :class:`LogReader` answers everything a client asks —
+lives in ``consentgate.store.log``, and ``consentgate.ledger.memory.MemoryLogStore`` makes tests
+fast and lets library users try the log without a database. :class:`LogReader` answers everything a client asks —
 checkpoint, tiles, entry bundles, inclusion and consistency proofs — and only ever for a size that
 the log has signed.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from consentgate.errors import Conflict, IntegrityError, InvalidInput, NotFound
+from consentgate.errors import IntegrityError, InvalidInput, NotFound
 from consentgate.ledger import tree
 from consentgate.ledger.tiles import (
     TILE_HEIGHT,
@@ -43,29 +43,48 @@ class SignedCheckpoint:
 
 @dataclass(frozen=True, slots=True)
 class NewEntries:
-    """Entries to append at indexes ``first, first+1, …``, with their leaf hashes.
+    """Entries to append at the end of the log, with their leaf hashes.
 
-    ``annotations`` are ``(index, value)`` pairs the caller attached to its entries (an outbox):
-    a store that knows what they are writes them in the same transaction, so they exist exactly
+    ``annotations`` are ``(position, value)`` pairs the caller attached to its entries, the
+    position counted from the first of ``entries`` (an outbox): a store that knows what they are
+    writes them, with the index the entry got, in the same transaction, so they exist exactly
     when their entries do. The log itself never reads them.
     """
 
-    first: int
     entries: Sequence[bytes]
     leaf_hashes: Sequence[bytes]
     annotations: Sequence[tuple[int, object]] = ()
 
 
 class LogStore(Protocol):
-    """What the log needs from storage. Every write method is one transaction."""
+    """What the log needs from storage. Every write method is one transaction.
+
+    Many processes may share one store: :meth:`append` assigns indexes inside its transaction (the
+    head of the log is read and moved under the transaction's lock, as Trillian's and Tessera's
+    database back ends do), and integration is done by the holder of a lease only.
+    """
 
     def committed_size(self) -> int:
-        """One past the highest stored entry index (0 when empty)."""
+        """The log's head: one past the highest index appended (0 when empty)."""
         ...
 
-    def append(self, new: NewEntries) -> None:
-        """Store the entries and their annotations durably, in one transaction; :class:`Conflict`
-        if an index is taken."""
+    def append(self, new: NewEntries) -> int:
+        """Store the entries at the head of the log and their annotations durably, in one
+        transaction, and return the first one's index; :class:`Conflict` if an index at the head
+        is already taken (a row written behind the log's back)."""
+        ...
+
+    def hold_lease(self, holder: str, seconds: float) -> bool:
+        """Take or renew the integration lease for ``holder`` (see :mod:`~.lease`); whether
+        ``holder`` holds it now."""
+        ...
+
+    def release_lease(self, holder: str) -> None:
+        """Give up the lease if ``holder`` holds it."""
+        ...
+
+    def lease_holder(self) -> str | None:
+        """Who holds the integration lease now, if anyone."""
         ...
 
     def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
@@ -84,60 +103,17 @@ class LogStore(Protocol):
 
     def checkpoint_at(self, size: int) -> SignedCheckpoint | None: ...
 
-    def integrate(self, tiles: Sequence[StoredTile], checkpoint: SignedCheckpoint) -> None:
-        """Write tiles and the new checkpoint together; :class:`Conflict` unless it grows the
-        latest checkpoint (another sequencer got there first)."""
+    def integrate(
+        self,
+        tiles: Sequence[StoredTile],
+        checkpoint: SignedCheckpoint,
+        after: int | None,
+        holder: str,
+    ) -> None:
+        """Write tiles and the new checkpoint together; :class:`Conflict` unless the latest
+        checkpoint is still the one of size ``after`` (``None``: there is none) that the new one
+        was checked against, and ``holder`` still holds the lease (fencing)."""
         ...
-
-
-class MemoryLogStore:
-    """A :class:`LogStore` in memory: for tests and for trying the log out."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[int, tuple[bytes, bytes]] = {}
-        self._tiles: dict[tuple[int, int], StoredTile] = {}
-        self._checkpoints: dict[int, SignedCheckpoint] = {}
-
-    def committed_size(self) -> int:
-        with self._lock:
-            return max(self._entries, default=-1) + 1
-
-    def append(self, new: NewEntries) -> None:
-        with self._lock:
-            indexes = range(new.first, new.first + len(new.entries))
-            if any(i in self._entries for i in indexes):
-                raise Conflict(f"log index {new.first} or after is already taken")
-            for i, data, h in zip(indexes, new.entries, new.leaf_hashes, strict=True):
-                self._entries[i] = (data, h)
-
-    def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
-        with self._lock:
-            return [(i, self._entries[i][0]) for i in range(start, end) if i in self._entries]
-
-    def leaf_hashes(self, start: int, end: int) -> list[bytes]:
-        with self._lock:
-            return [self._entries[i][1] for i in range(start, end)]
-
-    def tiles(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], StoredTile]:
-        with self._lock:
-            return {k: self._tiles[k] for k in keys if k in self._tiles}
-
-    def latest_checkpoint(self) -> SignedCheckpoint | None:
-        with self._lock:
-            return self._checkpoints[max(self._checkpoints)] if self._checkpoints else None
-
-    def checkpoint_at(self, size: int) -> SignedCheckpoint | None:
-        with self._lock:
-            return self._checkpoints.get(size)
-
-    def integrate(self, tiles: Sequence[StoredTile], checkpoint: SignedCheckpoint) -> None:
-        with self._lock:
-            if self._checkpoints and checkpoint.size <= max(self._checkpoints):
-                raise Conflict("a larger checkpoint was signed meanwhile")
-            for tile in tiles:
-                self._tiles[(tile.level, tile.index)] = tile
-            self._checkpoints[checkpoint.size] = checkpoint
 
 
 class LogReader:

@@ -7,15 +7,22 @@
   lock each) and the callers of one commit wake one another in turn (see
   :mod:`consentgate.ledger.pending`): with dozens of writer threads, handing each its result
   costs more than the commit does unless it is cheap.
-* **Integration.** At most every ``checkpoint_interval`` seconds, when there are new entries, a
-  second thread adds the new leaf hashes to the tiles (C2SP tlog-tiles) and signs a checkpoint
-  (C2SP tlog-checkpoint) over the new root; tiles and checkpoint are written in one transaction.
+* **No leader for appends.** The store assigns the indexes inside the transaction that stores
+  the batch (the log's head row is read and moved under the transaction's write lock: ``SELECT …
+  FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), as Trillian's and Tessera's database
+  back ends do, so any number of processes append to one log, each with its own group commit.
+* **Integration.** Exactly one process at a time integrates: the one holding the store's lease
+  (:mod:`consentgate.ledger.lease`), which a second thread renews every ``RENEW_SECONDS`` and the
+  other processes ask for as often. At most every ``checkpoint_interval`` seconds the holder reads
+  the leaf hashes committed by any process since the last checkpoint, adds them to the tiles (C2SP
+  tlog-tiles) and signs a checkpoint (C2SP tlog-checkpoint); tiles and checkpoint are written in
+  one transaction, which the store refuses unless the lease is still held and the latest
+  checkpoint is still the one the new one was checked against.
 * **One history.** Before signing, the new tree is checked against the last signed checkpoint:
   its root at the old size must be the old root (RFC 9162 §2.1.4 consistency). If not, nothing is
   signed and :class:`IntegrityError` is raised (and logged), and appends keep failing closed.
-* The leaf hashes integrated are the ones this process committed, never rows found in the
-  database, so a row written behind the sequencer's back cannot be signed: its index collides
-  with the next append, which then fails.
+* A row written behind the log's back at the head collides with the next append, which fails,
+  and so does every later one in this process.
 
 A store failure fails the waiting appends with :class:`Unavailable`; nothing is acknowledged that
 was not committed.
@@ -27,6 +34,9 @@ import _thread
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -37,6 +47,7 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, Error, IntegrityError, InvalidInput, Unavailable
 from consentgate.ledger import tree
 from consentgate.ledger.entries import MAX_ENTRY_BYTES
+from consentgate.ledger.lease import LEASE_SECONDS, RENEW_SECONDS
 from consentgate.ledger.logstore import LogReader, LogStore, NewEntries, SignedCheckpoint
 from consentgate.ledger.note import Checkpoint, NoteSigner
 from consentgate.ledger.pending import PendingAppend, WakeChain
@@ -52,6 +63,14 @@ log = logging.getLogger(__name__)
 
 #: A queue length never reached: the writer is not waiting, so submitters need not wake it.
 _NEVER = 1 << 62
+#: The most leaf hashes read from the store at once.
+_READ_MAX = 1 << 16
+
+
+def process_name() -> str:
+    """A name for this process in the lease: host, process id and a random part (unique even
+    when a process id is reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class _FutureAppend(Future[int]):
@@ -98,14 +117,13 @@ class Sequencer:
         self._wakeup = _thread.allocate_lock()  # released to wake the writer; see _signal
         self._wanted = _NEVER  # queue length at which submitters wake the writer
         self._closing = False
-        self._pending: list[bytes] = []  # leaf hashes committed, not yet integrated
-        self._pending_lock = threading.Lock()
+        self.holder = process_name()
+        self._leader = False  # whether this process held the lease at its last renewal
+        self._last_signed = 0.0  # monotonic time of the last try to integrate
         self._integrate_lock = threading.Lock()  # one integration at a time
-        self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._failure: Error | None = None
-        self._next = 0
         self._last_batch = 1
         self._last_chain = WakeChain()  # the waiters of the last commit (see ledger.pending)
         self._builder = TileBuilder()
@@ -113,17 +131,16 @@ class Sequencer:
 
     # --- life cycle -------------------------------------------------------------------------
     def start(self) -> Sequencer:
-        """Load the state from the store, integrate anything committed but unsigned, and start."""
+        """Check the stored tiles against the signed checkpoint, take the lease if it is free,
+        integrate anything committed but unsigned, and start."""
         latest = self.store.latest_checkpoint()
         size = latest.size if latest else 0
         self._builder = self._load_builder(size)
         if latest is not None and self._builder.root() != latest.root:
             raise IntegrityError(f"the stored tiles do not match the signed checkpoint of {size}")
-        self._next = self.store.committed_size()
-        if self._next < size:
-            raise IntegrityError(f"entries {self._next}…{size - 1} of the signed log are missing")
-        self._pending = self.store.leaf_hashes(size, self._next)
-        if self.integrate() is None and latest is None:
+        if self.store.committed_size() < size:
+            raise IntegrityError(f"entries of the signed log of size {size} are missing")
+        if self._renew() and self.integrate() is None and latest is None:
             # A new, empty log still has a signed head (RFC 9162 §2.1.1: the hash of the empty
             # string), so /log/checkpoint answers from the first start and witnesses can begin.
             with self._integrate_lock:
@@ -142,12 +159,16 @@ class Sequencer:
         self._closing = True  # after the None: the writer stops waiting for a batch to fill
         self._signal()
         self._stopping.set()
-        self._wake.set()
         for thread in self._threads:
             thread.join()
         self._threads = []
-        if self._failure is None:
-            self.integrate()
+        try:
+            if self._failure is None:
+                self.integrate()
+        finally:
+            with contextlib.suppress(Error):
+                self.store.release_lease(self.holder)
+            self._leader = False
 
     def _load_builder(self, size: int) -> TileBuilder:
         edge = self.reader.read_nodes(tree.range_nodes(0, size)) if size else []
@@ -162,6 +183,11 @@ class Sequencer:
                 raise IntegrityError(f"stored hash tile {tile_id.path()} is not self-consistent")
             partial[(tile_id.level, tile_id.index)] = found.hashes[: tile_id.width * 32]
         return TileBuilder(size, edge, partial)
+
+    @property
+    def accepting(self) -> bool:
+        """Whether appends are taken now: started, not stopping, and not stopped by a failure."""
+        return self._failure is None and bool(self._threads) and not self._closing
 
     # --- appends ----------------------------------------------------------------------------
     def submit(self, data: bytes, annotation: object = None) -> PendingAppend:
@@ -178,10 +204,12 @@ class Sequencer:
         """Append ``data`` and return its index, after the commit that made it durable."""
         return self.submit(data, annotation).result(timeout)
 
-    async def append_async(self, data: bytes, timeout: float | None = 30.0) -> int:
+    async def append_async(
+        self, data: bytes, timeout: float | None = 30.0, annotation: object = None
+    ) -> int:
         """:meth:`append` for async code: awaits the commit without holding a thread."""
         future = _FutureAppend()
-        self._enqueue(data, None, future)
+        self._enqueue(data, annotation, future)
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
 
     def _enqueue(
@@ -252,8 +280,7 @@ class Sequencer:
     def _commit(self, batch: list[_Item]) -> None:
         """Store ``batch`` in one transaction, then let its callers go: the committed get their
         index, and on any failure every one of them gets the error (fail closed)."""
-        first = self._next
-        error = self._store(batch)
+        first, error = self._store(batch)
         # Callers of the previous commit still waiting were left by a caller that stopped the
         # chain; they have had this whole commit to wake one another, so wake them now.
         self._last_chain.wake_all()
@@ -266,32 +293,24 @@ class Sequencer:
                 waiter._fail(error, chain)
         chain.wake_next()
 
-    def _store(self, batch: list[_Item]) -> Error | None:
-        """Append ``batch`` to the store; the error every one of its callers gets, if any."""
+    def _store(self, batch: list[_Item]) -> tuple[int, Error | None]:
+        """Append ``batch`` to the store: the index of its first entry, or the error every one of
+        its callers gets."""
         if self._failure is not None:
-            return self._failure
+            return 0, self._failure
         entries = [data for data, _, _ in batch]
         hashes = tree.leaf_hashes(entries)
-        first = self._next
         try:
-            annotations = [(first + i, a) for i, (_, a, _) in enumerate(batch) if a is not None]
-            self.store.append(NewEntries(first, entries, hashes, annotations))
-        except Conflict:
-            self._fail(
-                IntegrityError(
-                    f"log index {first} was written outside the sequencer; refusing to append"
-                )
-            )
-            return self._failure or Unavailable("the log failed")
+            annotations = [(i, a) for i, (_, a, _) in enumerate(batch) if a is not None]
+            return self.store.append(NewEntries(entries, hashes, annotations)), None
+        except Conflict as err:
+            self._fail(IntegrityError(f"{err}: written outside the log; refusing to append"))
+            return 0, self._failure or Unavailable("the log failed")
         except Error as err:
-            return err if isinstance(err, Unavailable) else Unavailable(str(err))
+            return 0, err if isinstance(err, Unavailable) else Unavailable(str(err))
         except Exception as err:  # any driver failure must fail the waiters, not hang them
             log.exception("log append failed")
-            return Unavailable(f"the log could not store the entry: {err}")
-        self._next = first + len(batch)
-        with self._pending_lock:
-            self._pending.extend(hashes)
-        return None
+            return 0, Unavailable(f"the log could not store the entry: {err}")
 
     def _fail(self, err: Error) -> None:
         log.error("the transparency log stopped: %s", err)
@@ -299,48 +318,81 @@ class Sequencer:
 
     # --- integration ------------------------------------------------------------------------
     def _integrate_loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self.checkpoint_interval)
-            if self._stopping.is_set():
-                return
+        while not self._stopping.wait(min(RENEW_SECONDS, self.checkpoint_interval)):
+            if not self._renew():
+                continue
+            if time.monotonic() - self._last_signed < self.checkpoint_interval:
+                continue
             try:
                 self.integrate()
             except IntegrityError:
+                # Stop integrating and give the lease up: whoever takes it checks the history
+                # again (and refuses to sign just the same if it is not one history).
+                with contextlib.suppress(Error):
+                    self.store.release_lease(self.holder)
+                self._leader = False
                 return
             except Error as err:
                 log.warning("log integration failed, will retry: %s", err)
 
+    def _renew(self) -> bool:
+        """Take or renew the integration lease; a process that just took it over reloads the
+        tiles from the store (another process signed meanwhile) and integrates at once."""
+        try:
+            held = self.store.hold_lease(self.holder, LEASE_SECONDS)
+        except Error as err:
+            log.warning("the integration lease could not be renewed: %s", err)
+            held = False
+        if held and not self._leader:
+            log.info("this process integrates the log now (%s)", self.holder)
+            self._stale = True
+            self._last_signed = 0.0
+        self._leader = held
+        return held
+
+    @property
+    def integrating(self) -> bool:
+        """Whether this process held the integration lease at its last renewal."""
+        return self._leader
+
     def integrate(self) -> SignedCheckpoint | None:
-        """Integrate the committed entries and sign a checkpoint; ``None`` when nothing is new."""
+        """Integrate the entries committed by any process and sign a checkpoint; ``None`` when
+        nothing is new or another process holds the lease."""
         with self._integrate_lock:
+            if not self._renew():
+                return None
             return self._integrate()
 
     def _integrate(self, *, empty: bool = False) -> SignedCheckpoint | None:
-        with self._pending_lock:
-            new = self._pending
-            self._pending = []
-        if not new and not empty:
-            return None
+        self._last_signed = time.monotonic()  # at most one try per interval, signed or not
         try:
             previous = self.store.latest_checkpoint()
-            if self._stale:
-                self._builder = self._load_builder(previous.size if previous else 0)
+            signed_size = previous.size if previous else 0
+            if self._stale or self._builder.size != signed_size:
+                self._builder = self._load_builder(signed_size)
                 self._stale = False
-            self._builder.add(new)
+            head = self.store.committed_size()
+            if head <= signed_size and not (empty and previous is None):
+                return None
+            for start in range(signed_size, head, _READ_MAX):
+                end = min(head, start + _READ_MAX)
+                new = self.store.leaf_hashes(start, end)
+                if len(new) != end - start:
+                    raise IntegrityError(f"entries {start}…{end - 1} of the log are missing")
+                self._builder.add(new)
             tiles = self._builder.flush()
             size, root = self._builder.size, self._builder.root()
             candidate = Checkpoint(self.signer.name, size, root)
             signed = SignedCheckpoint(size, root, self.signer.sign(candidate.text()), self.clock())
             self._check_consistent(previous, signed, tiles)
-            self.store.integrate(tiles, signed)
+            self.store.integrate(tiles, signed, previous.size if previous else None, self.holder)
         except IntegrityError as err:
+            self._stale = True
             self._fail(err)
             raise
         except Exception:
-            # Nothing was signed durably: rebuild from the store and retry these leaves later.
-            with self._pending_lock:
-                self._pending = new + self._pending
-            self._stale = True  # reload the tiles from the store on the next try
+            # Nothing was signed durably: rebuild from the store and try again later.
+            self._stale = True
             raise
         return signed
 

@@ -24,6 +24,7 @@ from consentgate.store import agreements as agreement_rows
 from consentgate.store import clients as client_rows
 from consentgate.store import console as rows
 from consentgate.store import partners as partner_rows
+from consentgate.store.log import SqlLogStore
 
 CATEGORIES = tuple(c.value for c in Category)
 #: How many grants and deletion obligations a partner's page lists (the counts are complete).
@@ -207,6 +208,15 @@ class ConsoleService:
             obligation_counts,
             history,
         )
+
+    def log_entries(self, indexes: list[int]) -> list[tuple[int, str]]:
+        """The stored bytes of these log entries (JSON text), for a finding's evidence."""
+        store = SqlLogStore(self.db)
+        found = []
+        for index in indexes:
+            for idx, data in store.entries(index, index + 1):
+                found.append((idx, data.decode("utf-8", "replace")))
+        return found
 
     def people_named(self, person_ids: list[str]) -> dict[str, tuple[str, str]]:
         """The handle and display name of each of ``person_ids``."""

@@ -4,11 +4,14 @@
 - :meth:`DecisionService.apply_changes` is the write-through hook (a ``ChangeListener``): the
   services hand it each committed transaction's changes, so the very next decision in this
   process sees the write (no stale window);
-- a background thread (:meth:`start`) polls the change feed every ``change_poll_seconds`` for
-  writes made by other server processes, so they are seen within a second;
-- :meth:`decide`, :meth:`explain` and the exposure queries read the index only;
-- when the index may have missed a write (a write-through that failed, or a feed not read for
-  a few seconds), :meth:`decide` denies with ``engine.error`` until it has caught up: fail closed.
+- once following the store (:meth:`start`), :meth:`decide` first reads the change feed's
+  high-water mark (one cheap read, :class:`~consentgate.store.changes.FeedWatermark`) and catches
+  up when another process committed a change, so a decision reflects every write committed in
+  any process before it was asked for: no stale window. A background thread also reads the feed
+  every ``change_poll_seconds``, so an idle process does not fall far behind;
+- :meth:`explain` and the exposure queries read the index only;
+- when the index may have missed a write (a write-through that failed, or a feed that cannot be
+  read), :meth:`decide` denies with ``engine.error`` until it has caught up: fail closed.
 
 Failing closed lives here, not in the engine: the engine is typed and raises on what it cannot
 evaluate, and :meth:`decide` and :meth:`explain` turn any exception into an ``engine.error`` deny.
@@ -41,6 +44,7 @@ from consentgate.policy import (
     Engine,
     ExposurePage,
     GrantRow,
+    QuotaCounter,
     partner_exposure_count,
     partner_exposure_page,
     partner_grantees,
@@ -49,10 +53,11 @@ from consentgate.policy import (
 from consentgate.policy.decision import ERROR
 from consentgate.policy.explain import Explanation, explain, unevaluated
 from consentgate.policy.index import settings_masks
+from consentgate.services import metrics
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import policy_source as source
-from consentgate.store.changes import Change, changes_after, last_seq
+from consentgate.store.changes import Change, FeedWatermark, changes_after, last_seq
 
 #: A gap in the feed's sequence (a transaction that has not committed yet, or rolled back) is
 #: re-read for this long before it is given up on.
@@ -80,12 +85,14 @@ class DecisionService:
         *,
         poll_seconds: float = 0.25,
         index: DecisionIndex | None = None,
+        quotas: QuotaCounter | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.index = index if index is not None else DecisionIndex()
-        self.engine = Engine(self.index)
+        self.engine = Engine(self.index, quotas)
+        self._watermark: FeedWatermark | None = None  # set while following the store
         self._lock = threading.RLock()
         self._seq = 0  # every change up to here is applied
         self._applied: set[int] = set()  # applied changes above ``_seq``
@@ -168,16 +175,31 @@ class DecisionService:
                 ", ".join(str(c.seq) for c in changes),
             )
 
-    def sync(self) -> int:
-        """Apply every change in the feed not applied yet; returns how many were applied."""
+    def sync(self, trigger: str = "poll") -> int:
+        """Apply every change in the feed not applied yet; returns how many were applied.
+        ``trigger`` names what asked, for the catch-up count (``services.metrics``)."""
         with self._lock, self.db.read() as conn:
             fresh = [c for c in changes_after(conn, self._seq) if c.seq not in self._applied]
+            if fresh:
+                metrics.FRESHNESS_CATCHUPS.labels(trigger).inc()
             self._apply(conn, fresh)
             self._applied.update(c.seq for c in fresh)
             self._advance()
             self._behind = False
             self._last_sync = time.monotonic()
         return len(fresh)
+
+    def refresh(self) -> None:
+        """Catch up with every change committed in any process before now: one read of the
+        feed's high-water mark, and a :meth:`sync` only when it moved, or when changes above a
+        gap wait for the gap to commit. :class:`Unavailable` when the feed cannot be read."""
+        watermark = self._watermark
+        if watermark is None:
+            return
+        top = watermark.read()
+        if top > self._seq or self._applied or self._behind:
+            self.sync("request")
+        self._last_sync = time.monotonic()
 
     @property
     def current(self) -> bool:
@@ -270,6 +292,7 @@ class DecisionService:
             return
         self._stop.clear()
         self._last_sync = time.monotonic()
+        self._watermark = FeedWatermark(self.db)
         self._thread = threading.Thread(target=self._follow, name="decision-feed", daemon=True)
         self._thread.start()
 
@@ -279,6 +302,9 @@ class DecisionService:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._watermark is not None:
+            self._watermark.close()
+            self._watermark = None
 
     def _follow(self) -> None:
         failing = 0  # failed reads in a row: the first is logged with its cause, then the recovery
@@ -305,6 +331,11 @@ class DecisionService:
         """Decide one partner request now (using quota). Malformed category/action: InvalidInput."""
         parse_category(request.category)
         parse_action(request.action)
+        try:
+            self.refresh()
+        except Exception:  # the feed cannot be read: another process may have revoked
+            log.exception("the change feed could not be read; denied with engine.error")
+            return ERROR
         if not self.current:
             return ERROR  # the index may have missed a revocation: deny, never guess
         try:
@@ -355,11 +386,14 @@ class DecisionService:
         people's data it can access now (the console's partners list)."""
         self._known(partner_id=partner_id)
         at_ts = (at or self.clock()).timestamp()
+        grantees = partner_grantees(self.index, partner_id, at_ts)
+        if not grantees:  # no one holds an active grant: no one is reachable
+            return 0, {c.value: 0 for c in Category}
         counts = {
             c.value: partner_exposure_count(self.index, partner_id, c.value, at_ts)
             for c in Category
         }
-        return partner_grantees(self.index, partner_id, at_ts), counts
+        return grantees, counts
 
     def exposure_of_partner(
         self,

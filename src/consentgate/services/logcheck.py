@@ -48,7 +48,7 @@ class StoreLogSource:
         return self.reader.tile(tile)
 
     def first_unsigned(self, size: int) -> int | None:
-        top = self.store.committed_size()
+        top = self.store.stored_size()  # every row, whatever the log's head says
         if top <= size:
             return None
         return self.store.entries(size, top)[0][0]

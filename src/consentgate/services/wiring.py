@@ -10,6 +10,7 @@ opens deletion obligations as grants and agreements end.
 from __future__ import annotations
 
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from consentgate.domain import DataSource
 from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import ConfigError
 from consentgate.ledger.keys import signer_from_settings
+from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.sequencer import Sequencer
+from consentgate.policy import QuotaCounter
 from consentgate.policy.finding_facts import Thresholds
 from consentgate.secretfiles import secret_file
 from consentgate.services.access import AccessService
@@ -41,8 +44,10 @@ from consentgate.services.signin import LoginThrottle, SessionService
 from consentgate.services.staff import StaffService
 from consentgate.services.tokens import TokenService
 from consentgate.store import Database, history
+from consentgate.store.coordination import check_one_machine, claim_log_key
 from consentgate.store.log import SqlLogStore
 from consentgate.store.migrate import upgrade
+from consentgate.store.quota import SqlQuotaShare
 from consentgate.store.records import StoreDataSource
 
 #: Bytes of the secret behind person references in log entries.
@@ -165,6 +170,21 @@ class Services:
         (:meth:`DecisionService.load_keys`), as ``consentgate explain`` and ``exposure`` do."""
         return DecisionService(self.db, self.clock)
 
+    def prepare(self) -> tuple[PersonRef, NoteSigner]:
+        """What a server checks and makes before it starts (``consentgate serve`` does it once
+        before starting its worker processes, so they do not race to make files): the
+        person-reference secret and the log key (created on first use), that a SQLite file is
+        served from this machine only, and that this database's log is signed with this key — a
+        second server with another key would sign a second history of the same log."""
+        settings = self.settings
+        person_ref = PersonRef(person_ref_secret(settings.data_dir / "person-ref.key"))
+        signer = signer_from_settings(
+            settings.key_file, settings.origin, settings.log_key_file is not None
+        )
+        check_one_machine(self.db, socket.gethostname())
+        claim_log_key(self.db, signer.verifier)
+        return person_ref, signer
+
     def start(self) -> Running:
         """Load the decision index, start following the change feed, start the log.
 
@@ -174,10 +194,7 @@ class Services:
         if self._started:
             raise RuntimeError("these services are running already")
         settings = self.settings
-        person_ref = PersonRef(person_ref_secret(settings.data_dir / "person-ref.key"))
-        signer = signer_from_settings(
-            settings.key_file, settings.origin, settings.log_key_file is not None
-        )
+        person_ref, signer = self.prepare()
         sequencer = Sequencer(
             SqlLogStore(self.db, annotate=history.annotate, clock=self.clock),
             signer,
@@ -186,7 +203,13 @@ class Services:
             batch_max=settings.log_batch_max,
             batch_wait=settings.log_batch_wait_seconds,
         ).start()
-        decisions = DecisionService(self.db, self.clock, poll_seconds=settings.change_poll_seconds)
+        decisions = DecisionService(
+            self.db,
+            self.clock,
+            poll_seconds=settings.change_poll_seconds,
+            # Quotas counted with every other process on this database.
+            quotas=QuotaCounter(SqlQuotaShare(self.db)),
+        )
         decisions.load()
         decisions.start()
         # The index first: the very next decision must see every committed write.

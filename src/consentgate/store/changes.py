@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from consentgate.errors import Unavailable
+from consentgate.store.db import Database
 from consentgate.store.tables import changes
 
 
@@ -50,3 +55,74 @@ def changes_after(conn: Connection, seq: int, limit: int = 10_000) -> list[Chang
 
 def last_seq(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one())
+
+
+class FeedWatermark:
+    """The change feed's high-water mark, read cheaply before every decision.
+
+    Plain DB-API reads on connections set aside for it (as the log's tile readers are), so a read
+    costs one round trip and nothing else. On SQLite each connection first asks ``PRAGMA
+    data_version``, which changes only when another connection has committed (SQLite's own
+    answer to "has the file changed?", read from the shared WAL index without touching the
+    database file); while it is unchanged the mark is the one that connection read last.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._sqlite = db.dialect == "sqlite"
+        # Each idle reader: (connection, cursor, last data_version, mark read with it).
+        self._idle: list[list[Any]] = []
+
+    def read(self) -> int:
+        """The highest sequence number committed in the feed (0 when empty).
+
+        A connection that fails (the database restarted) is dropped with every idle one, which
+        likely failed with it, and the read is tried once more on a new connection."""
+        try:
+            return self._read()
+        except Exception:  # any driver failure: retried once on a new connection
+            self.close()
+        try:
+            return self._read()
+        except Exception as err:
+            raise Unavailable(f"the database is unavailable: {err}") from err
+
+    def _read(self) -> int:
+        try:
+            reader = self._idle.pop()  # list.pop and list.append are atomic: no lock needed
+        except IndexError:
+            reader = self._open()
+        conn, cursor = reader[0], reader[1]
+        try:
+            if self._sqlite:
+                cursor.execute("PRAGMA data_version")
+                version = cursor.fetchone()[0]
+                if version == reader[2]:
+                    self._idle.append(reader)
+                    return int(reader[3])
+                reader[2] = version
+            cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM changes")
+            reader[3] = int(cursor.fetchone()[0])
+            if not self._sqlite:
+                conn.rollback()  # end the read transaction the driver opened
+        except Exception:
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise
+        self._idle.append(reader)
+        return int(reader[3])
+
+    def _open(self) -> list[Any]:
+        try:
+            fairy = self.db.engine.raw_connection()
+            conn: Any = fairy.driver_connection
+            fairy.detach()  # its own connection: request handlers' pool is left alone
+        except SQLAlchemyError as err:
+            raise Unavailable(f"the database is unavailable: {err}") from err
+        return [conn, conn.cursor(), None, 0]
+
+    def close(self) -> None:
+        """Close the connections set aside for the mark."""
+        while self._idle:
+            with contextlib.suppress(Exception):
+                self._idle.pop()[0].close()

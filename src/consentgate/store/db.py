@@ -43,6 +43,35 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+#: File systems on which SQLite's locks and its WAL's shared memory do not work between machines
+#: (SQLite's documentation, "SQLite Over a Network, Caveats and Considerations").
+_NETWORK_FILE_SYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre", "gpfs"}
+)
+
+
+def network_file_system(path: Path, mounts: Path = Path("/proc/mounts")) -> str | None:
+    """The type of the network file system ``path`` lies on, or ``None`` when it is local (or
+    this system does not say: only Linux's ``/proc/mounts`` is read)."""
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, kind = "", ""
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, kind = point, fields[2]
+    if kind in _NETWORK_FILE_SYSTEMS or kind.startswith("fuse.sshfs"):
+        return kind
+    return None
+
+
 class Database:
     """An engine plus the way this project opens transactions on it."""
 
@@ -87,6 +116,14 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file, if this is one on disk."""
+        name = self.engine.url.database
+        if self.dialect != "sqlite" or not name or name == ":memory:":
+            return None
+        return Path(name)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

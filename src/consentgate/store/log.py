@@ -1,9 +1,11 @@
 """The transparency log in SQL: entries, hash tiles and signed checkpoints (a ``LogStore``).
 
 Portable SQL only (SQLite and PostgreSQL): a batch of entries is one multi-row insert in one
-transaction, so group commit costs one commit per batch; tiles and the checkpoint that covers them
-are written together. Full tiles are written once; the partial tile at each level's right edge is
-rewritten as it grows.
+transaction, at the index read from the log's head row under that transaction's lock (see
+``store/coordination.py``), so group commit costs one commit per batch and any number of processes
+append to one log; tiles and the checkpoint that covers them are written together, by the holder
+of the integration lease. Full tiles are written once; the partial tile at each level's right edge
+is rewritten as it grows, never narrower.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, IntegrityError, Unavailable
 from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
+from consentgate.store.coordination import lease_for, log_head
 from consentgate.store.db import Database
 from consentgate.store.tables import log_checkpoints, log_entries, log_tiles
 
@@ -76,13 +79,19 @@ class SqlLogStore:
         self._tile_sql = (
             f'SELECT hashes, "inner" FROM log_tiles WHERE level = {mark} AND idx = {mark}'  # noqa: S608 - only the placeholder style varies; values are bound
         )
+        # SQLite needs no FOR UPDATE: BEGIN IMMEDIATE holds the one write lock already.
+        lock = " FOR UPDATE" if db.dialect == "postgresql" else ""
+        self._head_sql = f"SELECT size FROM log_head WHERE id = 1{lock}"  # noqa: S608 - a constant clause
+        self._move_head_sql = f"UPDATE log_head SET size = {mark} WHERE id = 1"  # noqa: S608 - only the placeholder style varies; values are bound
+        self._lease = lease_for(db)
         self._append_sql = f"INSERT INTO log_entries (idx, data, leaf_hash, created_at) VALUES ({mark}, {mark}, {mark}, {mark})"  # noqa: S608 - only the placeholder style varies; values are bound
         # created_at as the column type would bind it (UTCDateTime on this dialect), computed
         # once per batch rather than once per row.
         self._bind_created_at = log_entries.c.created_at.type.bind_processor(db.engine.dialect)
 
     def close(self) -> None:
-        """Close the connections set aside for tile reads."""
+        """Close the connections set aside for tile reads and for the lease."""
+        self._lease.close()
         while True:
             try:
                 fairy, _, _ = self._idle.pop()
@@ -92,33 +101,51 @@ class SqlLogStore:
 
     def committed_size(self) -> int:
         with self.db.read() as conn:
+            return int(conn.execute(select(log_head.c.size)).scalar_one())
+
+    def stored_size(self) -> int:
+        """One past the highest entry row, whatever the head says: what an auditor counts."""
+        with self.db.read() as conn:
             top = conn.execute(select(func.max(log_entries.c.idx))).scalar()
         return 0 if top is None else int(top) + 1
 
-    def append(self, new: NewEntries) -> None:
-        """One driver-level multi-row insert (``executemany``) in one transaction, with the
-        annotations: a compiled ``insert()`` spends more time binding each row's parameters
-        through their column types than the database spends storing them, and this runs once per
-        group commit on the writer thread every append waits on."""
+    def append(self, new: NewEntries) -> int:
+        """Read and lock the head, then one driver-level multi-row insert (``executemany``) and
+        the annotations, in one transaction: a compiled ``insert()`` spends more time binding
+        each row's parameters through their column types than the database spends storing them,
+        and this runs once per group commit on the writer thread every append waits on."""
         now = self.clock()
         created_at = now if self._bind_created_at is None else self._bind_created_at(now)
-        first, count = new.first, len(new.entries)
-        rows = list(
-            zip(
-                range(first, first + count),
-                new.entries,
-                new.leaf_hashes,
-                repeat(created_at, count),
-                strict=True,
-            )
-        )
+        count = len(new.entries)
+        first = -1
         try:
             with self.db.begin() as conn:
+                first = int(conn.exec_driver_sql(self._head_sql).scalar_one())
+                rows = list(
+                    zip(
+                        range(first, first + count),
+                        new.entries,
+                        new.leaf_hashes,
+                        repeat(created_at, count),
+                        strict=True,
+                    )
+                )
                 conn.exec_driver_sql(self._append_sql, rows)
+                conn.exec_driver_sql(self._move_head_sql, (first + count,))
                 if new.annotations and self.annotate is not None:
-                    self.annotate(conn, new.annotations)
+                    self.annotate(conn, [(first + pos, value) for pos, value in new.annotations])
         except SQLIntegrityError:
-            raise Conflict(f"log index {first} or after is already taken") from None
+            raise Conflict(f"log index {first} was written outside the log") from None
+        return first
+
+    def hold_lease(self, holder: str, seconds: float) -> bool:
+        return self._lease.hold(holder, seconds)
+
+    def release_lease(self, holder: str) -> None:
+        self._lease.release(holder)
+
+    def lease_holder(self) -> str | None:
+        return self._lease.holder()
 
     def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
         query = (
@@ -222,11 +249,18 @@ class SqlLogStore:
             row = conn.execute(query).first()
         return None if row is None else _checkpoint(row)
 
-    def integrate(self, tiles: Sequence[StoredTile], checkpoint: SignedCheckpoint) -> None:
+    def integrate(
+        self,
+        tiles: Sequence[StoredTile],
+        checkpoint: SignedCheckpoint,
+        after: int | None,
+        holder: str,
+    ) -> None:
         with self.db.begin() as conn:
+            self._lease.fence(conn, holder)
             top = conn.execute(select(func.max(log_checkpoints.c.size))).scalar()
-            if top is not None and int(top) >= checkpoint.size:
-                raise Conflict("a larger checkpoint was signed meanwhile")
+            if (None if top is None else int(top)) != after or checkpoint.size < (after or 0):
+                raise Conflict("another checkpoint was signed meanwhile")
             keys = [(t.level, t.index) for t in tiles]
             existing = set()
             if keys:
@@ -235,9 +269,10 @@ class SqlLogStore:
                         _tile_keys(keys)
                     )
                 )
+                widths = {(t.level, t.index): t.width for t in tiles}
                 for lv, ix, width in found:
-                    if int(width) == 256:
-                        raise Conflict(f"hash tile {lv}/{ix} is full and never rewritten")
+                    if int(width) == 256 or int(width) > widths[(int(lv), int(ix))]:
+                        raise Conflict(f"hash tile {lv}/{ix} is wider; it is never narrowed")
                     existing.add((int(lv), int(ix)))
             fresh = [t for t in tiles if (t.level, t.index) not in existing]
             if fresh:

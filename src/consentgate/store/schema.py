@@ -5,8 +5,10 @@ Import this (not ``tables``) wherever the complete schema matters: migrations, t
 
 from __future__ import annotations
 
+import consentgate.store.coordination
 import consentgate.store.history
 import consentgate.store.log
+import consentgate.store.quota
 import consentgate.store.signin
 import consentgate.store.staff  # noqa: F401 - importing registers the module's tables
 from consentgate.store.tables import metadata

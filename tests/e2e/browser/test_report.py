@@ -9,9 +9,10 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
+from consentgate.domain.staff import Role
 from consentgate.services.reports.formats import read_report
 
-from .conftest import Demo, assert_accessible, partner_token
+from .conftest import Contexts, Demo, assert_accessible, partner_token
 
 
 def _report_with_tunes(page: Page) -> None:
@@ -63,10 +64,29 @@ def test_the_report_names_nobody_else_and_works_without_javascript(
     assert demo.person_ref("p-bob") in text
 
 
-def test_a_signed_out_visitor_is_sent_to_sign_in(
-    demo: Demo, new_context: Callable[..., object]
-) -> None:
-    context = new_context()
-    page = context.new_page()  # type: ignore[attr-defined]
+def test_a_signed_out_visitor_is_sent_to_sign_in(new_context: Contexts) -> None:
+    page = new_context().new_page()
     page.goto("/me/report.json")
     assert "/login?next=" in page.url
+
+
+def test_an_auditor_s_console_reports_page_is_accessible(
+    demo: Demo, signed_in: Callable[..., Page], new_context: Contexts
+) -> None:
+    partner = partner_token(demo, signed_in("alice"))
+    assert partner.get("/v1/friends", purpose="music.share").status_code == 200
+    demo.running.log.integrate()
+    demo.services.staff.create("rita", Role.AUDITOR, "rita-auditor-pass")
+    page = new_context().new_page()
+    page.goto("/console/login?next=/console/reports")
+    page.fill("input[name=handle]", "rita")
+    page.fill("input[name=password]", "rita-auditor-pass")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/reports")
+    page.select_option("#report-partner", "tunes")
+    page.get_by_role("button", name="Show the partner's record").click()
+    expect(page.locator("table[data-table=use]")).to_contain_text("friends")
+    assert_accessible(page)
+    page.goto("/console/reports?kind=transparency&from=2026-02-01&to=2026-01-01")
+    expect(page.get_by_role("alert")).to_contain_text("--from must be before --to")
+    assert_accessible(page)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from consentgate.domain import Action, Category
+from consentgate.domain.findings import CertifiedUse
 from consentgate.errors import Denied
 from consentgate.services.wiring import Running, Services
 from consentgate.testing import FrozenClock
@@ -28,6 +29,10 @@ class Story:
 
 def tell(world: Services, running: Running, clock: FrozenClock) -> Story:
     start = clock.now - timedelta(minutes=1)
+    # The device maker certifies it syncs contacts (not calendars), before it reads anything.
+    world.certifications.certify(
+        "handset", (CertifiedUse(Category.CONTACTS, Action.READ, SYNC, why="sync contacts"),)
+    )
     alice_tunes = grant(world, "p-alice", "tunes", (Category.MESSAGES, R, MUSIC))
     alice_handset = grant(world, "p-alice", "handset", (Category.CONTACTS, R, SYNC))
     carol_handset = grant(

@@ -76,6 +76,18 @@ def test_the_transparency_report_counts_what_the_entries_say(
     assert report.log.size == len(entries)
 
 
+def test_the_partner_report_sets_use_against_the_certification(
+    reports: ReportService, story: Story
+) -> None:
+    tables = reports.partner("handset").report.tables
+    [(certification_id, _)] = tables["certified"].rows
+    assert certification_id
+    assert tables["certification"].rows == (
+        # alice's two reads and carol's one; alice's read after sharing went off was refused
+        ("contacts", "read", "device.sync", "yes", 3, "certified and used"),
+    )
+
+
 def test_a_period_counts_only_its_own_entries(reports: ReportService, story: Story) -> None:
     early = reports.transparency(story.start, story.start + timedelta(hours=1)).report
     [totals] = early.tables["totals"].rows
@@ -225,16 +237,18 @@ def test_bad_periods_and_unknown_names_are_refused(reports: ReportService, story
 def test_an_entry_changed_behind_the_log_s_back_is_found(
     reports: ReportService, story: Story, world: Services
 ) -> None:
-    """Counting checks the entries against the checkpoint's root, and names an entry that is not
-    an entry at all."""
+    """Verifying checks the entries against the checkpoint's root, and counting names an entry
+    that is not an entry at all."""
     with world.db.begin() as conn:
         [(data,)] = conn.execute(
             log_entries.select().with_only_columns(log_entries.c.data).where(log_entries.c.idx == 3)
         )
         changed = bytes(data).replace(b'"allow"', b'"deny"').replace(b'"grant"', b'"grunt"')
         conn.execute(update(log_entries).where(log_entries.c.idx == 3).values(data=changed))
+    # Built from the store as it now is; verifying rebuilds the root and finds it changed.
+    signed = reports.transparency(story.start, story.end)
     with pytest.raises(ReportMismatch, match="do not hash to the checkpoint's root"):
-        reports.transparency(story.start, story.end)
+        verify(reports, to_json(signed))
     with world.db.begin() as conn:
         conn.execute(update(log_entries).where(log_entries.c.idx == 3).values(data=b"not json"))
     with pytest.raises(IntegrityError, match="log entry 3 is not a valid entry"):

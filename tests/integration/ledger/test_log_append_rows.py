@@ -11,6 +11,7 @@ from consentgate.errors import Conflict
 from consentgate.ledger import tree
 from consentgate.ledger.logstore import NewEntries
 from consentgate.store import Database
+from consentgate.store.coordination import log_head
 from consentgate.store.log import SqlLogStore, log_entries
 
 
@@ -28,7 +29,9 @@ def test_appended_rows_read_back_like_rows_the_table_inserts(database: Database)
         )
     before = datetime.now(UTC)
     data = [b"first", b"second", b"third"]
-    SqlLogStore(database).append(NewEntries(1, data, tree.leaf_hashes(data)))
+    with database.begin() as conn:  # the reference row is the log's first entry
+        conn.execute(log_head.update().values(size=1))
+    assert SqlLogStore(database).append(NewEntries(data, tree.leaf_hashes(data))) == 1
     with database.read() as conn:
         rows = conn.execute(select(log_entries).order_by(log_entries.c.idx)).all()
         raw = [
@@ -49,7 +52,10 @@ def test_appended_rows_read_back_like_rows_the_table_inserts(database: Database)
 
 def test_a_taken_index_stores_nothing_of_the_batch(database: Database) -> None:
     store = SqlLogStore(database)
-    store.append(NewEntries(0, [b"a"], [tree.leaf_hash(b"a")]))
+    assert store.append(NewEntries([b"a"], [tree.leaf_hash(b"a")])) == 0
+    with database.begin() as conn:  # the head moved back, as a row written behind the log's back
+        conn.execute(log_head.update().values(size=0))
     with pytest.raises(Conflict):
-        store.append(NewEntries(0, [b"b", b"c"], tree.leaf_hashes([b"b", b"c"])))
+        store.append(NewEntries([b"b", b"c"], tree.leaf_hashes([b"b", b"c"])))
     assert store.entries(0, 10) == [(0, b"a")]
+    assert store.committed_size() == 0  # the head did not move either

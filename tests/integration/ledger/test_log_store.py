@@ -27,9 +27,10 @@ class CountingStore(SqlLogStore):
         super().__init__(db)
         self.transactions = 0
 
-    def append(self, new: NewEntries) -> None:
-        super().append(new)
+    def append(self, new: NewEntries) -> int:
+        first = super().append(new)
         self.transactions += 1
+        return first
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def test_a_restarted_sequencer_continues_the_same_tree(
 def test_committed_but_unsigned_entries_are_signed_on_start(
     store: CountingStore, signer: NoteSigner, database_url: str
 ) -> None:
-    store.append(NewEntries(0, [b"a", b"b"], [tree.leaf_hash(b"a"), tree.leaf_hash(b"b")]))
+    store.append(NewEntries([b"a", b"b"], [tree.leaf_hash(b"a"), tree.leaf_hash(b"b")]))
     seq = Sequencer(store, signer, checkpoint_interval=3600).start()
     seq.stop()
     latest = store.latest_checkpoint()
@@ -135,8 +136,9 @@ def test_an_annotation_is_written_in_the_same_transaction_as_its_entry(database:
             raise RuntimeError("the annotation cannot be stored")
 
     store = SqlLogStore(database, annotate=annotate)
-    store.append(NewEntries(0, [b"a", b"b"], [b"\x00" * 32, b"\x01" * 32], [(1, "people of b")]))
-    assert written == [(1, "people of b")]
+    store.append(NewEntries([b"a", b"b"], [b"\x00" * 32, b"\x01" * 32], [(1, "people of b")]))
+    assert written == [(1, "people of b")]  # with the index its entry got
     with pytest.raises(RuntimeError):
-        store.append(NewEntries(2, [b"c"], [b"\x02" * 32], [(2, "fail")]))
+        store.append(NewEntries([b"c"], [b"\x02" * 32], [(0, "fail")]))
+    assert written[-1] == (2, "fail")
     assert store.committed_size() == 2  # the entry went with its failed annotation

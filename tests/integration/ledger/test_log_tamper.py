@@ -17,6 +17,7 @@ from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.ledger.verify import LogTampered, UnsignedEntries, verify_log
 from consentgate.store import Database
+from consentgate.store.coordination import log_head
 from consentgate.store.log import SqlLogStore, log_checkpoints, log_entries, log_tiles
 
 ORIGIN = "tamper.example/log"
@@ -98,7 +99,7 @@ def test_the_sequencer_refuses_an_index_written_behind_its_back(
     seq = Sequencer(log, signer, checkpoint_interval=3600).start()
     try:
         _slip_in(log.db, 600)
-        with pytest.raises(IntegrityError, match="index 600 was written outside the sequencer"):
+        with pytest.raises(IntegrityError, match="index 600 was written outside the log"):
             seq.append(b"an honest decision")
         with pytest.raises(IntegrityError):
             seq.append(b"and it stays closed")
@@ -136,6 +137,7 @@ def test_the_cli_remembers_the_last_checkpoint_and_catches_a_rewrite(
     with log.db.begin() as conn:
         for table in (log_checkpoints, log_tiles, log_entries):
             conn.execute(table.delete())
+        conn.execute(log_head.update().values(size=0))
     forged = Sequencer(log, signer, checkpoint_interval=3600).start()
     for i in range(700):
         forged.append(b"forged" if i == 3 else f"decision {i:04d}".encode())

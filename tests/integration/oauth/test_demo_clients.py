@@ -1,4 +1,5 @@
-"""The demo's documented OAuth clients exist after seeding, and never in production mode."""
+"""The demo's documented OAuth clients and staff accounts exist after seeding, and never in production
+mode."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from consentgate.config import Settings
 from consentgate.demo.clients import DEMO_CLIENTS, DEMO_REDIRECT_URI, register_demo_clients
 from consentgate.demo.seed import seed_demo
+from consentgate.demo.staff import DEMO_STAFF, register_demo_staff
 from consentgate.errors import ConfigError
 from consentgate.services.wiring import Services
 from consentgate.store import Database
@@ -32,3 +34,22 @@ def test_demo_clients_are_refused_in_production(
     production = Services(settings.model_copy(update={"mode": "production"}), database, clock=clock)
     with pytest.raises(ConfigError, match="production"):
         register_demo_clients(production)
+
+
+def test_the_demo_staff_sign_in_with_their_documented_passwords_once(services: Services) -> None:
+    made = register_demo_staff(services)
+    assert {(m.handle, m.role) for m in made} == {(h, r) for h, _, r in DEMO_STAFF}
+    for handle, password, role in DEMO_STAFF:
+        member = services.staff.authenticate(handle, password)
+        assert member is not None
+        assert member.role is role
+    assert register_demo_staff(services) == []  # a second run leaves them as they are
+
+
+def test_demo_staff_are_refused_in_production(
+    settings: Settings, database: Database, clock: FrozenClock
+) -> None:
+    production = Services(settings.model_copy(update={"mode": "production"}), database, clock=clock)
+    with pytest.raises(ConfigError, match="production"):
+        register_demo_staff(production)
+    assert production.staff.members() == []

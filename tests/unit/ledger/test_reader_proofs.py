@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.ledger import tree
-from consentgate.ledger.logstore import LogReader, MemoryLogStore, SignedCheckpoint
+from consentgate.ledger.logstore import LogReader, SignedCheckpoint
+from consentgate.ledger.memory import MemoryLogStore
 from consentgate.ledger.tiles import TileBuilder
 
 WHEN = datetime(2026, 6, 1, tzinfo=UTC)
@@ -35,10 +36,12 @@ class GrowingLog:
             self._range.append(h, lambda lv, ix, v: self.nodes.__setitem__((lv, ix), v))
         self.leaves += new
         self.roots[len(self.leaves)] = self._range.root()
+        before = self.store.latest_checkpoint()
         self.builder.add(new)
         size = self.builder.size
         signed = SignedCheckpoint(size, self.builder.root(), b"note %d" % size, WHEN)
-        self.store.integrate(self.builder.flush(), signed)
+        assert self.store.hold_lease("reader test", 60)
+        self.store.integrate(self.builder.flush(), signed, before and before.size, "reader test")
         return size
 
     def reference(self, index: int, size: int) -> list[bytes]:

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from consentgate.errors import Unavailable
-from consentgate.ledger.logstore import MemoryLogStore, NewEntries
+from consentgate.ledger.logstore import NewEntries
+from consentgate.ledger.memory import MemoryLogStore
 from consentgate.ledger.note import NoteSigner
 from consentgate.ledger.pending import PendingAppend
 from consentgate.ledger.sequencer import Sequencer
@@ -27,13 +28,13 @@ class GatedStore(MemoryLogStore):
         self.committing = threading.Event()
         self.batches: list[list[bytes]] = []
 
-    def append(self, new: NewEntries) -> None:
+    def append(self, new: NewEntries) -> int:
         self.committing.set()
         assert self.gate.wait(10)
         self.batches.append(list(new.entries))
         if new.entries[0].startswith(b"fail"):
             raise Unavailable("the database is unavailable")
-        super().append(new)
+        return super().append(new)
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 
 from consentgate.errors import IntegrityError, InvalidInput, Unavailable
 from consentgate.ledger import tree
-from consentgate.ledger.logstore import MemoryLogStore, NewEntries, SignedCheckpoint
+from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
+from consentgate.ledger.memory import MemoryLogStore
 from consentgate.ledger.note import NoteSigner, open_checkpoint
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.ledger.tiles import StoredTile, TileId
@@ -153,17 +154,23 @@ class FlakyStore(MemoryLogStore):
         self.fail_append = 0
         self.fail_integrate = 0
 
-    def append(self, new: NewEntries) -> None:
+    def append(self, new: NewEntries) -> int:
         if self.fail_append:
             self.fail_append -= 1
             raise Unavailable("the database is unavailable")
-        super().append(new)
+        return super().append(new)
 
-    def integrate(self, tiles: Sequence[StoredTile], checkpoint: SignedCheckpoint) -> None:
+    def integrate(
+        self,
+        tiles: Sequence[StoredTile],
+        checkpoint: SignedCheckpoint,
+        after: int | None,
+        holder: str,
+    ) -> None:
         if self.fail_integrate:
             self.fail_integrate -= 1
             raise Unavailable("the database is unavailable")
-        super().integrate(tiles, checkpoint)
+        super().integrate(tiles, checkpoint, after, holder)
 
 
 def test_a_failed_commit_acknowledges_nothing_and_the_log_goes_on(signer: NoteSigner) -> None:

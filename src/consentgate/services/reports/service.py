@@ -176,15 +176,16 @@ class ReportService:
         params: dict[str, str],
         log: LogState,
         progress: Progress | None = None,
-        batches: EntryBatches | None = None,
-        database: bool = True,
+        *,
+        verifying: bool = False,
     ) -> Report:
-        """A report of ``kind`` with ``params`` at ``log``, from the entries read by ``batches``
-        (this database's, by default); ``database`` adds the tables only the database has."""
-        tables = count(_tally(kind, params), batches or self.log.batches, log, progress)
-        if database and kind == "partner":
+        """A report of ``kind`` with ``params`` at ``log``, from this database's entries (and
+        the tables only the database has). ``verifying`` checks the entries against the root."""
+        tally = _tally(kind, params)
+        tables = count(tally, self.log.batches, log, progress, check_root=verifying)
+        if kind == "partner":
             tables["capabilities"] = self._capabilities(params["partner"], tables["agreements"])
-        if database and kind == "person":
+        if kind == "person":
             tables["through_others"] = self._through_others(params["person"], log.size)
         return Report(kind, params, log, tables, NOTES[kind])
 
@@ -231,7 +232,7 @@ class ReportService:
         """Verify a report file against this database's log (every table, database ones too)."""
 
         def recompute(report: Report, log: LogState, bar: Progress | None) -> Report:
-            return self.compute(report.kind, report.parameters, log, bar)
+            return self.compute(report.kind, report.parameters, log, bar, verifying=True)
 
         return verify_report(data, self.log, verifier, recompute, progress)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,6 +31,23 @@ from consentgate.web.session import PersonSession, SessionCookies, current_sessi
 from consentgate.web.state import ConsoleCookiesDep, ServicesDep
 
 LOGIN_PATH = "/console/login"
+
+
+def _number(value: int) -> str:
+    """A count with thousands separators: 1,000,004."""
+    return f"{value:,}"
+
+
+def _day(moment: datetime | None) -> Markup:
+    """A day in UTC, as a plain ``<time>`` (no ``datetime`` attribute: local-time.js leaves it)."""
+    if moment is None:
+        return Markup('<span class="muted">none</span>')
+    return Markup("<time>{}</time>").format(moment.strftime("%Y-%m-%d"))
+
+
+# Filters rather than macros: the partners list calls them for every cell of 150+ rows.
+templates.env.filters["num"] = _number
+templates.env.filters["day"] = _day
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from consentgate.domain import PartnerStatus
 from consentgate.errors import Conflict, InvalidInput, NotFound
 from consentgate.services.console import CATEGORIES, PartnerLine
+from consentgate.web.console.findings import open_findings_by_partner
 from consentgate.web.console.frame import StaffDep, record_done, render, staff_form
 from consentgate.web.state import ConsoleCookiesDep, RunningDep, ServicesDep
 
@@ -43,16 +44,22 @@ def partners_page(
     sort: Annotated[str, Query(max_length=16)] = "name",
 ) -> Response:
     """Every partner: status, agreement end, reach per category now, last access, overdue
-    deletions."""
+    deletions, open findings."""
     lines = services.console.partners(running.decisions)
+    findings = open_findings_by_partner(services)
+    if sort == "findings":
+        ordered = sorted(lines, key=lambda line: (-findings[line.partner.id], line.partner.name))
+    else:
+        ordered = _sorted(lines, sort)
     return render(
         request,
         "console/partners.html",
         staff,
         services,
         {
-            "lines": _sorted(lines, sort),
-            "sort": sort if sort in SORTS else "name",
+            "lines": ordered,
+            "findings": findings,
+            "sort": sort if sort in SORTS or sort == "findings" else "name",
             "categories": CATEGORIES,
         },
     )
@@ -100,6 +107,7 @@ def partner_page(
             "versions": versions,
             "diff": diff,
             "suspended": request.query_params.get("done"),
+            "findings": services.findings.list(open_only=False, partner_id=page.line.partner.id),
         },
     )
 
