@@ -1,12 +1,23 @@
-"""consentgate bench api: partner reads of 50 messages, governed vs a baseline, same server and load.
+"""consentgate bench api: the governed read of 50 messages against its floors, in one run.
 
-The governed endpoint (``GET /v1/threads/{id}/messages``) runs the full path: token check,
-decision, fetch, obligations, durable log append, JSON. The baseline endpoint on the same server
-only checks the token and fetches the same 50 messages. Both are driven by the same load
-generator (wrk, 64 connections) in alternating rounds, on SQLite and — when
-``CONSENTGATE_BENCH_POSTGRES_URL`` (or ``CONSENTGATE_TEST_DATABASE_URL``) names a server — on
-PostgreSQL too. Reported: requests/s (median of the rounds), p50/p99 latency, and the ratio
-governed / baseline.
+For each database (SQLite; PostgreSQL when ``--postgres``, ``CONSENTGATE_BENCH_POSTGRES_URL`` or
+``CONSENTGATE_TEST_DATABASE_URL`` names a server) and each worker count (1 and the CPU count),
+three servers answer ``GET /v1/threads/1/messages`` (50 of a thread's 60 messages) for the same
+bearer token, on the same database, with the same number of worker processes:
+
+* **consentgate**: ``consentgate serve`` — token, decision, fetch, obligations, the access entry
+  durable in the log before the answer, JSON;
+* **floor**: ``bench/api_floor.py``, a minimal Starlette app with the raw driver on the fastest
+  server settings (async endpoint, uvloop, httptools, orjson): token and fetch only;
+* **durable floor**: the same app, plus one row per request committed (synced, group commit)
+  before the answer — the guarantee the product gives for its log entry.
+
+wrk drives each with the same connections in alternating rounds; reported per system: requests/s,
+p50 and p99 (medians over the rounds), errors and the server's resident memory (all its
+processes). ``ratios`` divide consentgate's requests/s by each floor's, keyed like
+``"floor (sqlite, 2 workers)"``. ``--sustained SECONDS`` then runs consentgate alone (SQLite, the
+most workers) for that long and reports errors and the growth of its memory.
+Every load goes to 127.0.0.1, is bounded in time and stops by itself.
 """
 
 from __future__ import annotations
@@ -14,257 +25,294 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from consentgate.config import load_settings
-from consentgate.domain import Action, Capability, Category, GrantScope
-from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.bulk import insert_rows
-from consentgate.store.migrate import upgrade
-from consentgate.testing import free_port, issue_token
+from api_floor import prepare
+from api_load import Load, parse_wrk, rss_mb, start, stop, wrk, wrk_process
+from api_world import PAGE, PURPOSE, build_world, drop_database, postgres_database
+from consentgate.testing import free_port
 
 HERE = Path(__file__).parent
-PURPOSE = "music.share"
-PAGE = 50
+SYSTEMS = ("consentgate", "floor", "durable floor")
 
 
-def build_world(url: str, data_dir: Path) -> str:
-    """A partner, a person with a 60-message thread among four people, a grant and a token."""
-    db = Database.connect(url)
-    upgrade(db)
-    settings = load_settings(database_url=url, data_dir=data_dir, access_token_seconds=86400)
-    services = Services(settings, db)
-    now = datetime.now(UTC)
-    services.partners.register_purpose(PURPOSE, "Share a song with a friend", "essential.service")
-    services.partners.register_partner("tunes", "Tunes", "music streamer")
-    fields = frozenset({"id", "thread_id", "sender_id", "body", "sent_at", "participants"})
-    services.partners.sign_agreement(
-        "tunes",
-        (Capability(Category.MESSAGES, Action.READ, PURPOSE, fields),),
-        valid_from=now - timedelta(days=1),
-        valid_until=now + timedelta(days=365),
-    )
-    people = [f"p-bench-{n}" for n in range(4)]
-    for pid in people:
-        services.people.register_person(pid.removeprefix("p-"), pid, person_id=pid)
-        services.people.set_settings(
-            pid,
-            share_with_partners=True,
-            categories=frozenset(Category),
-            via_others=frozenset({Category.MESSAGES}),
-        )
-    with db.begin() as conn:
-        insert_rows(
-            conn,
-            "threads",
-            [{"id": 1, "subject": "bench", "created_at": now, "created_by_partner": None}],
-        )
-        insert_rows(conn, "thread_participants", [{"thread_id": 1, "person_id": p} for p in people])
-        insert_rows(
-            conn,
-            "messages",
-            [
-                {
-                    "id": n + 1,
-                    "thread_id": 1,
-                    "sender_id": people[n % 4],
-                    "body": f"message {n}: see you at the concert tomorrow, bring the tickets",
-                    "sent_at": now - timedelta(minutes=60 - n),
-                    "created_by_partner": None,
-                }
-                for n in range(60)
-            ],
-        )
-    scope = GrantScope(Category.MESSAGES, Action.READ, PURPOSE)
-    token = issue_token(services, people[0], "tunes", frozenset({scope}), label="bench")
-    db.dispose()
-    return token
+def _consentgate() -> list[str]:
+    script = Path(sys.executable).with_name("consentgate")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from consentgate.cli.main import main; main()"]
 
 
-def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CONSENTGATE_ACCESS_TOKEN_SECONDS": "86400"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "api_server.py"),
-            "--database",
-            url,
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the benchmark server did not start")
-
-
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS[unit]
-
-
-def wrk(url: str, token: str, seconds: int, connections: int) -> dict[str, float]:
+def serve_has_workers() -> bool:
+    """Whether ``consentgate serve`` takes ``--workers`` (N processes on one database)."""
     out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-H",
-            f"Authorization: Bearer {token}",
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise RuntimeError(f"{errors.group(1)} failed responses from {url}")
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99}
+        [*_consentgate(), "serve", "--help"], capture_output=True, text=True, check=False
+    )
+    return "--workers" in out.stdout
+
+
+def _command(system: str, url: str, port: int, workers: int, has_workers: bool) -> list[str]:
+    if system == "consentgate":
+        command = [*_consentgate(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        return command + (["--workers", str(workers)] if has_workers else [])
+    command = [sys.executable, str(HERE / "api_floor.py"), "--database", url]
+    command += ["--port", str(port), "--workers", str(workers)]
+    return command + (["--durable"] if system == "durable floor" else [])
+
+
+def _path(system: str, port: int) -> str:
+    query = f"limit={PAGE}" + (f"&purpose={PURPOSE}" if system == "consentgate" else "")
+    return f"http://127.0.0.1:{port}/v1/threads/1/messages?{query}"
+
+
+def _label(system: str, backend: str, workers: int) -> str:
+    return f"{system} ({backend}, {workers} worker{'s' if workers > 1 else ''})"
+
+
+def _start_all(
+    url: str, work: Path, workers: int, has_workers: bool, token: str
+) -> dict[str, tuple[Any, str]]:
+    env = {
+        "CONSENTGATE_DATABASE_URL": url,
+        "CONSENTGATE_DATA_DIR": str(work),
+        "CONSENTGATE_ACCESS_TOKEN_SECONDS": "86400",
+    }
+    servers: dict[str, tuple[Any, str]] = {}
+    try:
+        for system in SYSTEMS:
+            port = free_port()
+            log = work / f"{system.replace(' ', '-')}-{workers}.log"
+            proc = start(_command(system, url, port, workers, has_workers), env, port, log)
+            servers[system] = (proc, _path(system, port))
+            answer = httpx.get(
+                servers[system][1], headers={"Authorization": f"Bearer {token}"}, timeout=30
+            )
+            records = answer.json()["records"]
+            if answer.status_code != 200 or len(records) != PAGE:
+                raise RuntimeError(f"{system} answered {answer.status_code}: {answer.text[:200]}")
+    except BaseException:
+        for proc, _ in servers.values():
+            stop(proc)
+        raise
+    return servers
+
+
+def _row(system: str, backend: str, workers: int, runs: list[Load], rss: float) -> dict[str, Any]:
+    return {
+        "system": _label(system, backend, workers),
+        "backend": backend,
+        "workers": workers,
+        "requests_per_s": statistics.median(r.rps for r in runs),
+        "p50_ms": statistics.median(r.p50_ms for r in runs),
+        "p99_ms": statistics.median(r.p99_ms for r in runs),
+        "errors": sum(r.errors for r in runs),
+        "rss_mb": round(rss, 1),
+        "runs_rps": [round(r.rps, 1) for r in runs],
+    }
 
 
 def measure(
-    backend: str, url: str, rounds: int, seconds: int, connections: int
+    backend: str, url: str, work: Path, token: str, workers: int, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
-    work = Path(tempfile.mkdtemp(prefix="consentgate-bench-api-"))
+    """The three systems on one database with ``workers`` processes each, in alternating rounds."""
+    servers = _start_all(url, work, workers, args.has_workers, token)
+    try:
+        for _, target in servers.values():  # warm-up, not counted
+            wrk(target, token, min(2, args.seconds), args.connections)
+        runs: dict[str, list[Load]] = {system: [] for system in SYSTEMS}
+        for _ in range(args.rounds):
+            for system, (_, target) in servers.items():
+                runs[system].append(wrk(target, token, args.seconds, args.connections))
+        memory = {system: rss_mb(proc.pid) for system, (proc, _) in servers.items()}
+    finally:
+        for proc, _ in servers.values():
+            stop(proc)
+    return [_row(s, backend, workers, runs[s], memory[s]) for s in SYSTEMS]
+
+
+def sustained(
+    url: str, work: Path, token: str, workers: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """consentgate alone under load for ``args.sustained`` seconds: errors and memory growth
+    (from the end of a warm-up of up to 10 seconds to the end of the run)."""
+    port = free_port()
+    env = {
+        "CONSENTGATE_DATABASE_URL": url,
+        "CONSENTGATE_DATA_DIR": str(work),
+        "CONSENTGATE_ACCESS_TOKEN_SECONDS": "86400",
+    }
+    command = _command("consentgate", url, port, workers, args.has_workers)
+    proc = start(command, env, port, work / "sustained.log")
+    target = _path("consentgate", port)
+    try:
+        wrk(target, token, min(10, args.sustained), args.connections)  # warm-up
+        before = rss_mb(proc.pid)
+        load = wrk_process(target, token, args.sustained, args.connections)
+        peak = before
+        while load.poll() is None:
+            time.sleep(1)
+            peak = max(peak, rss_mb(proc.pid))
+        out, err = load.communicate()
+        if load.returncode != 0:
+            raise RuntimeError(f"wrk failed: {err.strip()}")
+        after = rss_mb(proc.pid)
+    finally:
+        stop(proc)
+    found = parse_wrk(out)
+    return {
+        "system": _label("consentgate", "sqlite", workers),
+        "seconds": args.sustained,
+        "requests": found.requests,
+        "requests_per_s": found.rps,
+        "p50_ms": found.p50_ms,
+        "p99_ms": found.p99_ms,
+        "errors": found.errors,
+        "rss_start_mb": round(before, 1),
+        "rss_end_mb": round(after, 1),
+        "rss_peak_mb": round(peak, 1),
+        "rss_growth": round(after / before - 1, 4),
+    }
+
+
+def _machine() -> dict[str, Any]:
+    model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="consentgate bench api", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
+    parser.add_argument("--seconds", type=int, default=10, help="length of one round")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--workers",
+        default=f"1,{os.cpu_count() or 1}",
+        help="worker counts, comma-separated (default: 1 and the CPU count)",
+    )
+    parser.add_argument(
+        "--backends",
+        default="sqlite,postgresql",
+        help="sqlite and/or postgresql (when a URL is set)",
+    )
+    parser.add_argument(
+        "--postgres", help="a PostgreSQL server URL (a database is made and dropped)"
+    )
+    parser.add_argument(
+        "--sustained", type=int, default=0, metavar="SECONDS", help="then a sustained run"
+    )
+    args = parser.parse_args(argv)
+    if min(args.rounds, args.seconds, args.connections) < 1 or not 0 <= args.sustained <= 3600:
+        parser.error("rounds, seconds and connections are at least 1; sustained 0 to 3600 s")
+    try:
+        args.worker_counts = sorted({int(w) for w in args.workers.split(",")})
+    except ValueError:
+        parser.error("--workers takes numbers separated by commas")
+    if args.worker_counts[0] < 1:
+        parser.error("--workers: at least 1")
+    args.backend_names = [b for b in args.backends.split(",") if b]
+    if not set(args.backend_names) <= {"sqlite", "postgresql"}:
+        parser.error("--backends: sqlite and/or postgresql")
+    if args.postgres:
+        os.environ["CONSENTGATE_BENCH_POSTGRES_URL"] = args.postgres
+    return args
+
+
+def _backend(name: str, args: argparse.Namespace, report: dict[str, Any], root: Path) -> None:
+    """Measure every worker count on one database (made here, removed afterwards)."""
+    pg = postgres_database() if name == "postgresql" else None
+    if name == "postgresql" and pg is None:
+        report["skipped"].append("postgresql: no server URL (--postgres)")
+        return
+    work = root / name
+    work.mkdir()
+    url = pg[0] if pg else f"sqlite:///{work}/bench.db"
     try:
         token = build_world(url, work)
-        port = free_port()
-        server = start_server(url, work, port)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            governed_url = f"{base}/v1/threads/1/messages?purpose={PURPOSE}&limit={PAGE}"
-            baseline_url = f"{base}/bench/baseline/threads/1/messages?limit={PAGE}"
-            check = httpx.get(governed_url, headers={"Authorization": f"Bearer {token}"}).json()
-            assert len(check["records"]) == PAGE, check
-            wrk(governed_url, token, 2, connections)  # warm-up, not counted
-            wrk(baseline_url, token, 2, connections)
-            results: dict[str, list[dict[str, float]]] = {"governed": [], "baseline": []}
-            for _ in range(rounds):
-                results["governed"].append(wrk(governed_url, token, seconds, connections))
-                results["baseline"].append(wrk(baseline_url, token, seconds, connections))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        rows = []
-        for system, runs in results.items():
-            rows.append(
-                {
-                    "system": f"{'consentgate' if system == 'governed' else 'baseline'} ({backend})",
-                    "requests_per_s": statistics.median(r["rps"] for r in runs),
-                    "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-                    "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-                    "runs_rps": [r["rps"] for r in runs],
-                }
-            )
-        return rows
+        prepare(url)
+        for workers in args.worker_counts:
+            if workers > 1 and not args.has_workers:
+                report["skipped"].append(f"{name}, {workers} workers: serve has no --workers")
+                continue
+            rows = measure(name, url, work, token, workers, args)
+            report["rows"] += rows
+            for floor in rows[1:]:
+                key = f"{floor['system'].split(' (')[0]} ({name}, {workers} worker{'s' if workers > 1 else ''})"
+                report["ratios"][key] = round(
+                    rows[0]["requests_per_s"] / floor["requests_per_s"], 3
+                )
+        if name == "sqlite" and args.sustained:
+            most = max(w for w in args.worker_counts if w == 1 or args.has_workers)
+            report["sustained"] = sustained(url, work, token, most, args)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def postgres_database() -> tuple[str, str] | None:
-    """A fresh database on the configured PostgreSQL server: (url, admin url), or None."""
-    server = os.environ.get("CONSENTGATE_BENCH_POSTGRES_URL") or os.environ.get(
-        "CONSENTGATE_TEST_DATABASE_URL"
-    )
-    if not server:
-        return None
-    admin = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"cg_bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return admin.set(database=name).render_as_string(hide_password=False), admin.render_as_string(
-        hide_password=False
-    )
-
-
-def drop_database(url: str, admin: str) -> None:
-    name = make_url(url).database
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+        if pg is not None:
+            drop_database(*pg)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="consentgate bench api", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="alternating rounds per endpoint (median)"
-    )
-    parser.add_argument("--seconds", type=int, default=10, help="length of one round")
-    parser.add_argument("--connections", type=int, default=64)
-    args = parser.parse_args(argv)
+    args = _parse(argv)
     if shutil.which("wrk") is None:
         sys.exit("consentgate bench api: needs wrk (Debian package 'wrk') as the load generator")
-    rows: list[dict[str, Any]] = []
-    ratios: dict[str, float] = {}
-    sqlite_dir = Path(tempfile.mkdtemp(prefix="consentgate-bench-sqlite-"))
+    args.has_workers = serve_has_workers()
+    report: dict[str, Any] = {
+        "bench": "api",
+        "runs": args.rounds,
+        "rows": [],
+        "ratios": {},
+        "skipped": [],
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "command": "consentgate bench api " + " ".join(sys.argv[1:] if argv is None else argv),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+    }
+    root = Path(tempfile.mkdtemp(prefix="consentgate-bench-api-"))
     try:
-        found = measure(
-            "sqlite",
-            f"sqlite:///{sqlite_dir}/bench.db",
-            args.rounds,
-            args.seconds,
-            args.connections,
-        )
+        for name in args.backend_names:
+            _backend(name, args, report, root)
     finally:
-        shutil.rmtree(sqlite_dir, ignore_errors=True)
-    rows += found
-    ratios["baseline (sqlite)"] = found[0]["requests_per_s"] / found[1]["requests_per_s"]
-    pg = postgres_database()
-    if pg is not None:
-        try:
-            found = measure("postgresql", pg[0], args.rounds, args.seconds, args.connections)
-        finally:
-            drop_database(*pg)
-        rows += found
-        ratios["baseline (postgresql)"] = found[0]["requests_per_s"] / found[1]["requests_per_s"]
-    report = {"bench": "api", "runs": args.rounds, "rows": rows, "ratios": ratios}
+        shutil.rmtree(root, ignore_errors=True)
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"{'system':<28} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
-    for row in rows:
+    _print(report)
+
+
+def _print(report: dict[str, Any]) -> None:
+    print(f"{'system':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'errors':>6}")
+    for row in report["rows"]:
         print(
-            f"{row['system']:<28} {row['requests_per_s']:>10.0f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f}"
+            f"{row['system']:<40} {row['requests_per_s']:>8.0f} {row['p50_ms']:>8.1f}"
+            f" {row['p99_ms']:>8.1f} {row['rss_mb']:>8.0f} {row['errors']:>6}"
         )
-    for peer, ratio in ratios.items():
-        print(f"governed / {peer}: {ratio:.2f}×")
+    for floor, ratio in report["ratios"].items():
+        print(f"consentgate / {floor}: {ratio:.2f}×")
+    if "sustained" in report:
+        print("sustained:", json.dumps(report["sustained"]))
+    for skipped in report["skipped"]:
+        print("skipped:", skipped)
 
 
 if __name__ == "__main__":

@@ -148,8 +148,7 @@ def _summary(samples: list[float]) -> dict[str, float]:
     }
 
 
-def run(database: str, rounds: int, per_round: int, json: bool) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix="cg-bench-console-"))
+def run(database: str, data_dir: Path, rounds: int, per_round: int, json: bool) -> dict[str, Any]:
     settings = load_settings(
         database_url=database, data_dir=data_dir, log_origin="bench.example/log"
     )
@@ -213,11 +212,17 @@ def run(database: str, rounds: int, per_round: int, json: bool) -> dict[str, Any
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="consentgate bench console", description=__doc__)
     parser.add_argument("--database", required=True, help="a database URL, e.g. the 1M-person demo")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "cg-bench-console",
+        help="the server's data folder (its log key must stay the same for one database)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds")
     parser.add_argument("--per-round", type=int, default=10, help="requests per system per round")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    result = run(args.database, args.rounds, args.per_round, args.json)
+    result = run(args.database, args.data_dir, args.rounds, args.per_round, args.json)
     if not result["meets_target"]:
         raise SystemExit(1)
 

@@ -3,10 +3,12 @@
 Measured (medians of ``--runs`` runs where marked *):
 
 * durable appends/s* of ~300-byte access-decision entries from 1, 8 and 64 concurrent writers
-  through the sequencer (group commit, settings' batch size and wait), against the raw rate of
-  inserting the same rows into the same kind of database in batches of 10,000 (SQLite; PostgreSQL
+  through the sequencer (group commit, settings' batch size and wait), against the floor with the
+  same guarantee: a minimal raw-driver writer, 64 threads each blocked until the commit holding
+  its row is synced, one writer grouping commits (``bench/ledger_appends.py``); and the total from
+  N processes (N = the CPU count, 64 threads each) appending to one database. SQLite; PostgreSQL
   too with ``--postgres URL`` or ``CONSENTGATE_BENCH_POSTGRES_URL``, a server where a scratch
-  database may be created);
+  database may be created;
 * hashing + tree integration/s* (leaf hashes, every tile and inner node, 10,000 leaves per
   integration as one second of appends would bring) against bare ``hashlib.sha256`` over the
   same leaves;
@@ -25,92 +27,35 @@ import json as jsonlib
 import os
 import random
 import statistics
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from consentgate.config import Settings
 from consentgate.ledger import tree
-from consentgate.ledger.entries import AccessDecision, format_time, person_reference
 from consentgate.ledger.logstore import LogReader, SignedCheckpoint
 from consentgate.ledger.note import Checkpoint, NoteSigner
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileBuilder, inner_levels
 from consentgate.store import Database
-from consentgate.store.log import SqlLogStore, log_entries, log_tiles
-from consentgate.store.migrate import upgrade
+from consentgate.store.log import SqlLogStore, log_tiles
+from ledger_appends import (
+    entries,
+    floor_appends_per_second,
+    processes_appends_per_second,
+    scratch_database,
+)
 
 SETTINGS = Settings()
 ORIGIN = "bench.example/log"
 WRITERS = {1: 1_500, 8: 8_000, 64: 20_000}  # writers -> entries appended
-RAW_ROWS, RAW_BATCH = 20_000, 10_000
+FLOOR_WRITERS = 64
+PROCESSES = os.cpu_count() or 1
 HASH_LEAVES, INTEGRATION_BATCH = 200_000, 10_000
 PROOF_LOG_SIZE, PROOF_SECONDS = 10_000_000, 3.0
 LATENCY_SECONDS = 6.0
-
-
-def entries(n: int, seed: int = 1) -> list[bytes]:
-    """``n`` realistic access-decision entries (about 300 bytes each)."""
-    secret = b"bench secret, not a real one...."
-    when = format_time(datetime(2026, 6, 1, tzinfo=UTC))
-    rnd = random.Random(seed)
-    return [
-        AccessDecision(
-            time=when,
-            request_id=uuid.UUID(int=rnd.getrandbits(128)).hex,
-            partner=f"partner-{rnd.randrange(150)}",
-            client=f"client-{rnd.randrange(300)}",
-            person_ref=person_reference(secret, f"person-{rnd.randrange(10**6)}"),
-            category=rnd.choice(["messages", "contacts", "calendar", "friends"]),
-            action="read",
-            purpose="essential.service",
-            decision="allow",
-            reasons=(),
-            records_returned=rnd.randrange(50),
-            records_filtered=rnd.randrange(5),
-            grant_id=f"g-{rnd.randrange(10**6)}",
-            receipt_id=f"r-{rnd.randrange(10**6)}",
-        ).encode()
-        for _ in range(n)
-    ]
-
-
-# --- databases ------------------------------------------------------------------------------
-@contextmanager
-def scratch_database(kind: str, pg_url: str | None) -> Iterator[Database]:
-    """A fresh, migrated database of ``kind`` ("sqlite" or "postgresql"), removed afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Database.connect(f"sqlite:///{tmp}/bench.db")
-            upgrade(db)
-            yield db
-            db.dispose()
-        return
-    assert pg_url is not None
-    admin = make_url(pg_url)
-    if admin.drivername == "postgresql":
-        admin = admin.set(drivername="postgresql+psycopg")
-    name = f"cg_bench_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database.connect(admin.set(database=name).render_as_string(hide_password=False))
-    try:
-        upgrade(db)
-        yield db
-    finally:
-        db.dispose()
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def sequencer(db: Database, interval: float = 3600.0) -> Sequencer:
@@ -144,18 +89,18 @@ def appends_per_second(kind: str, pg_url: str | None, writers: int, data: list[b
         return share * writers / elapsed
 
 
-def raw_inserts_per_second(kind: str, pg_url: str | None, data: list[bytes]) -> float:
-    now = datetime.now(UTC)
-    rows = [
-        {"idx": i, "data": d, "leaf_hash": h, "created_at": now}
-        for i, (d, h) in enumerate(zip(data, tree.leaf_hashes(data), strict=True))
-    ]
+def floor_per_second(kind: str, pg_url: str | None, data: list[bytes]) -> float:
     with scratch_database(kind, pg_url) as db:
-        start = time.perf_counter()
-        for at in range(0, len(rows), RAW_BATCH):
-            with db.begin() as conn:
-                conn.execute(log_entries.insert(), rows[at : at + RAW_BATCH])
-        return len(rows) / (time.perf_counter() - start)
+        return floor_appends_per_second(_url(db), FLOOR_WRITERS, data)
+
+
+def processes_per_second(kind: str, pg_url: str | None, data: list[bytes]) -> float:
+    with scratch_database(kind, pg_url) as db:
+        return processes_appends_per_second(_url(db), PROCESSES, FLOOR_WRITERS, data)
+
+
+def _url(db: Database) -> str:
+    return db.engine.url.render_as_string(hide_password=False)
 
 
 # --- 2. hashing + integration -----------------------------------------------------------------
@@ -221,7 +166,8 @@ def build_synthetic_log(db: Database, size: int, signer: NoteSigner) -> SignedCh
     root = tree.tree_root(size, LogReader(store).read_nodes)
     note = signer.sign(Checkpoint(signer.name, size, root).text())
     signed = SignedCheckpoint(size, root, note, datetime.now(UTC))
-    store.integrate([], signed)
+    assert store.hold_lease("bench", 60)
+    store.integrate([], signed, None, "bench")
     return signed
 
 
@@ -330,13 +276,14 @@ def _appends(
     rows: list[dict[str, Any]],
     ratios: dict[str, float],
 ) -> None:
-    data = entries(max(max(WRITERS.values()), RAW_ROWS))
+    data = entries(max(WRITERS.values()))
     for kind in backends:
-        raw = _median(
-            runs, functools.partial(raw_inserts_per_second, kind, postgres, data[:RAW_ROWS])
-        )
+        floor = _median(runs, functools.partial(floor_per_second, kind, postgres, data))
         rows.append(
-            {"system": f"raw batched insert ({kind}, 10,000/txn)", "rows_per_s": round(raw)}
+            {
+                "system": f"floor: raw-driver group commit ({kind}, {FLOOR_WRITERS} threads)",
+                "appends_per_s": round(floor),
+            }
         )
         for writers, n in WRITERS.items():
             rate = _median(
@@ -349,7 +296,16 @@ def _appends(
                     "appends_per_s": round(rate),
                 }
             )
-            ratios[f"appends {kind} {writers} threads / raw insert"] = round(rate / raw, 3)
+            if writers == FLOOR_WRITERS:
+                ratios[f"appends {kind} {writers} threads / floor"] = round(rate / floor, 3)
+        total = _median(runs, functools.partial(processes_per_second, kind, postgres, data))
+        rows.append(
+            {
+                "system": f"consentgate ({kind}, {PROCESSES} processes x {FLOOR_WRITERS} threads)",
+                "appends_per_s": round(total),
+            }
+        )
+        ratios[f"appends {kind} {PROCESSES} processes / floor"] = round(total / floor, 3)
 
 
 def _hashing(runs: int, rows: list[dict[str, Any]], ratios: dict[str, float]) -> None:

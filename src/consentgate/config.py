@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     #: The longest the server sleeps between expiry sweeps; it also wakes as each grant or
     #: agreement ends (and when one is written), to open its deletion obligations then.
     expiry_sweep_seconds: float = 60.0
+    #: How the server writes its own log lines: ``text`` for people, or ``json`` (one object a
+    #: line, with the request id, for log collectors).
+    log_format: Literal["text", "json"] = "text"
     #: A granted scope the partner leaves unused this long lapses (findings: ``scope_unused``).
     scope_lapse_days: int = 90
     #: Days past due before a partner that has not certified is suspended; 0 never suspends.

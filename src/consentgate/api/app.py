@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
 
-from consentgate import __version__
+from consentgate import __version__, logs
 from consentgate.api import (
     account,
     admin,
@@ -19,12 +18,14 @@ from consentgate.api import (
     history,
     log,
     oauth,
+    operations,
     problems,
     reports,
 )
 from consentgate.api.body_limit import BodyLimit
 from consentgate.config import Settings, load_settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
+from consentgate.services import metrics
 from consentgate.services.wiring import Services
 from consentgate.web import (
     assets,
@@ -51,6 +52,7 @@ from consentgate.web.state import install as install_state
 
 #: The modules whose routers the app mounts, in the order their routes are matched.
 _EDGES = (
+    operations,
     pages,
     data,
     log,
@@ -93,6 +95,8 @@ def create_app(
     """
     if services is None:
         services = Services.connect(settings, migrate=True)
+    logs.configure(settings.log_format, services.clock)
+    metrics.enable()  # before the first request counts anything
     state = AppState(
         settings=settings,
         services=services,
@@ -130,11 +134,8 @@ def create_app(
     # A privacy-center page for a signed-out visitor: to the sign-in page, and back afterwards.
     app.exception_handler(people.SignInFirst)(people.sign_in_first)
     app.add_middleware(BodyLimit)
-
-    @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])
-    def healthz() -> str:
-        """Liveness: answers ``ok`` when the process serves requests."""
-        return "ok"
+    # Outside BodyLimit, so a refused body is counted and carries its request id too.
+    app.add_middleware(operations.Operations, access_log=settings.log_format == "json")
 
     for module in _EDGES:
         app.include_router(module.router)

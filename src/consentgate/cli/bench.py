@@ -19,7 +19,7 @@ app = typer.Typer(
     help="Benchmarks with their peers, side by side in one run.", no_args_is_help=True
 )
 
-BENCHMARKS = ("policy", "ledger", "api", "reports", "findings")
+BENCHMARKS = ("policy", "ledger", "api", "reports", "findings", "console")
 
 
 def bench_dir() -> Path:

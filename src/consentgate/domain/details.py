@@ -16,6 +16,7 @@ with a ``purpose`` parameter (a scope alone says nothing about *why*, so it is r
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from consentgate.domain.categories import parse_action, parse_category
@@ -166,8 +167,10 @@ def dump_details(scopes: frozenset[GrantScope]) -> str:
     return json.dumps(to_details(scopes), separators=(",", ":"), sort_keys=True)
 
 
+@lru_cache(maxsize=4096)
 def load_details(text: str) -> frozenset[GrantScope]:
-    """The scopes of stored (canonical) details."""
+    """The scopes of stored (canonical) details. Cached by the text itself (a pure function of an
+    immutable string), so a token's row is still read on every call and nothing can go stale."""
     return parse_details(text)
 
 

@@ -184,6 +184,11 @@ class Sequencer:
             partial[(tile_id.level, tile_id.index)] = found.hashes[: tile_id.width * 32]
         return TileBuilder(size, edge, partial)
 
+    @property
+    def accepting(self) -> bool:
+        """Whether appends are taken now: started, not stopping, and not stopped by a failure."""
+        return self._failure is None and bool(self._threads) and not self._closing
+
     # --- appends ----------------------------------------------------------------------------
     def submit(self, data: bytes, annotation: object = None) -> PendingAppend:
         """Queue ``data``; the returned :class:`PendingAppend` gives its index once committed.
@@ -199,10 +204,12 @@ class Sequencer:
         """Append ``data`` and return its index, after the commit that made it durable."""
         return self.submit(data, annotation).result(timeout)
 
-    async def append_async(self, data: bytes, timeout: float | None = 30.0) -> int:
+    async def append_async(
+        self, data: bytes, timeout: float | None = 30.0, annotation: object = None
+    ) -> int:
         """:meth:`append` for async code: awaits the commit without holding a thread."""
         future = _FutureAppend()
-        self._enqueue(data, None, future)
+        self._enqueue(data, annotation, future)
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
 
     def _enqueue(

@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from consentgate.domain import Action, Category, DataSource, GrantScope, Record, TokenContext
@@ -28,19 +30,33 @@ from consentgate.domain.clock import Clock
 from consentgate.errors import Denied, Error, QuotaExceeded, Unavailable
 from consentgate.ledger.entries import AccessDecision, format_time
 from consentgate.policy import Decision, DecisionRequest, Filtered, apply_obligations
-from consentgate.policy.reasons import QUOTA_EXCEEDED, TOKEN_NOT_COVERED
+from consentgate.policy.reasons import (
+    ENGINE_ERROR,
+    QUOTA_EXCEEDED,
+    THIRD_PARTY_FILTERED,
+    TOKEN_NOT_COVERED,
+)
+from consentgate.services import metrics
 from consentgate.services.decisions import DecisionService
 from consentgate.store.history import AccessRow, Subjects
 
 log = logging.getLogger(__name__)
 
-#: Reason code of a call whose token does not carry the scope it uses.
+
+def new_request_id() -> str:
+    """A request id for a call that arrived without one: 64 random bits, hex."""
+    return secrets.token_hex(8)
 
 
 class LogAppender(Protocol):
-    """What access needs of the log: a durable append that returns the entry's index."""
+    """What access needs of the log: a durable append that returns the entry's index, blocking
+    the calling thread (``append``) or awaited on the event loop (``append_async``)."""
 
     def append(
+        self, data: bytes, timeout: float | None = 30.0, annotation: object = None
+    ) -> int: ...
+
+    async def append_async(
         self, data: bytes, timeout: float | None = 30.0, annotation: object = None
     ) -> int: ...
 
@@ -55,8 +71,45 @@ class AccessResult:
     out_of_scope: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One partner call: who asks for what, when, and the request id its log entry carries."""
+
+    token: TokenContext
+    category: Category
+    action: Action
+    purpose: str
+    now: datetime
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A decided call waiting for its log entry: the entry (with the people in it, written in the
+    same commit), and what the partner gets once it is durable — the records, or the refusal."""
+
+    entry: bytes
+    people: Subjects
+    result: AccessResult | None = None
+    refusal: Callable[[int], Error] | None = None
+
+    def finish(self, log_index: int) -> AccessResult:
+        """The answer, now that the entry is durable at ``log_index``; raises a refusal."""
+        if self.refusal is not None:
+            raise self.refusal(log_index)
+        if self.result is None:  # an outcome is built with one of the two; fail closed if not
+            raise Unavailable("the call has no outcome; nothing was returned")
+        return replace(self.result, log_index=log_index)
+
+
 class AccessService:
-    """The data API's use case: every partner call decided, minimized and logged before it answers."""
+    """The data API's use case: every partner call decided, minimized and logged before it answers.
+
+    A read is two steps, so the HTTP edge can run the first where it is cheapest and await the
+    second without holding a thread: :meth:`prepare_read` decides, fetches and minimizes (no log
+    write yet), and :meth:`commit` or :meth:`commit_async` appends the entry durably and only then
+    gives the answer. :meth:`read` does both.
+    """
 
     def __init__(
         self,
@@ -82,16 +135,76 @@ class AccessService:
         thread_id: int | None = None,
         limit: int = 50,
         offset: int = 0,
+        request_id: str | None = None,
     ) -> AccessResult:
         """A partner reads ``category`` of the token's person for ``purpose``."""
-        decision = self._decide(token, category, Action.READ, purpose)
+        outcome = self.prepare_read(
+            token,
+            category,
+            purpose,
+            thread_id=thread_id,
+            limit=limit,
+            offset=offset,
+            request_id=request_id,
+        )
+        return self.commit(outcome)
+
+    def prepare_read(
+        self,
+        token: TokenContext,
+        category: Category,
+        purpose: str,
+        *,
+        thread_id: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        request_id: str | None = None,
+    ) -> Outcome:
+        """Decide a read and, when allowed, fetch and minimize its records; nothing leaves until
+        the outcome is committed. Nothing is fetched for a denied call."""
+        call = _Call(
+            token, category, Action.READ, purpose, self.clock(), request_id or new_request_id()
+        )
+        decided = self._decide(call)
+        if isinstance(decided, Outcome):
+            return decided
         records = self.data_source.fetch(
             token.person_id, category, thread_id=thread_id, limit=limit, offset=offset
         )
-        return self._release(token, category, Action.READ, purpose, decision, records)
+        return self._release(call, decided, records)
+
+    def commit(self, outcome: Outcome) -> AccessResult:
+        """Append the outcome's entry durably (blocking this thread), then answer."""
+        started = time.perf_counter()
+        try:
+            index = self.log.append(outcome.entry, annotation=outcome.people)
+        except Error:
+            raise
+        except Exception as err:  # any failure to log is a failure to answer: fail closed
+            raise Unavailable("the transparency log is unavailable; nothing was returned") from err
+        metrics.observe_append("access", started)
+        return outcome.finish(index)
+
+    async def commit_async(self, outcome: Outcome) -> AccessResult:
+        """:meth:`commit` on the event loop: awaits the durable append without holding a thread."""
+        started = time.perf_counter()
+        try:
+            index = await self.log.append_async(outcome.entry, annotation=outcome.people)
+        except Error:
+            raise
+        except Exception as err:  # fail closed, as commit does
+            raise Unavailable("the transparency log is unavailable; nothing was returned") from err
+        metrics.observe_append("access", started)
+        return outcome.finish(index)
 
     def write_message(
-        self, token: TokenContext, thread_id: int, body: str, purpose: str
+        self,
+        token: TokenContext,
+        thread_id: int,
+        body: str,
+        purpose: str,
+        *,
+        request_id: str | None = None,
     ) -> AccessResult:
         """A partner sends a message into a thread on the person's behalf.
 
@@ -99,41 +212,39 @@ class AccessService:
         happens without its log entry. (A write that then fails, say to a thread the person is
         not in, leaves an entry for an allowed write that wrote nothing, never the reverse.)
         """
-        decision = self._decide(token, Category.MESSAGES, Action.WRITE, purpose)
-        index = self._append(
+        call = _Call(
             token,
             Category.MESSAGES,
             Action.WRITE,
             purpose,
-            "allow",
-            tuple(o.code for o in decision.outcomes),
-            1,
-            0,
             self.clock(),
-            [],
+            request_id or new_request_id(),
         )
+        decided = self._decide(call)
+        if isinstance(decided, Outcome):
+            self.commit(decided)  # raises the refusal once it is logged
+            raise Unavailable("a refused call was not refused; nothing was written")
+        codes = tuple(o.code for o in decided.outcomes)
+        metrics.DECISIONS.labels("allow", "ok").inc()
+        allowed = self._outcome(call, "allow", codes, 1, 0, [])
+        index = self.commit(replace(allowed, result=AccessResult(-1, (), 0, 0))).log_index
         record = self.data_source.write_message(
             token.person_id, thread_id, body, token.partner_id, self.clock()
         )
-        fields = decision.obligations.fields if decision.obligations else frozenset()
+        fields = decided.obligations.fields if decided.obligations else frozenset()
         written = {k: v for k, v in record.fields.items() if k in fields}
         return AccessResult(log_index=index, records=(written,), filtered=0, out_of_scope=0)
 
     # -- the steps ---------------------------------------------------------------------------------
 
-    def _decide(
-        self, token: TokenContext, category: Category, action: Action, purpose: str
-    ) -> Decision:
-        """Decide, and on a denial log it and raise: nothing is fetched for a denied call."""
-        now = self.clock()
+    def _decide(self, call: _Call) -> Decision | Outcome:
+        """The engine's decision when it allows; when not, the outcome that logs the denial and
+        then refuses the call."""
+        token, category, action, purpose = call.token, call.category, call.action, call.purpose
         if GrantScope(category, action, purpose) not in token.scopes:
             reasons: tuple[str, ...] = (TOKEN_NOT_COVERED,)
-            index = self._append(token, category, action, purpose, "deny", reasons, 0, 0, now, [])
-            raise Denied(
-                f"the token does not carry {category}.{action} for purpose {purpose!r}",
-                reasons=reasons,
-                log_index=index,
-            )
+            message = f"the token does not carry {category}.{action} for purpose {purpose!r}"
+            return self._refused(call, reasons, partial(Denied, message, reasons=reasons))
         asked = DecisionRequest(
             token.partner_id,
             token.person_id,
@@ -143,81 +254,78 @@ class AccessService:
             grant_id=token.grant_id,
             client_id=token.client_id,
         )
-        decision = self.decisions.decide(asked, now=now)
+        decision = self.decisions.decide(asked, now=call.now)
         if decision.allowed:
             return decision
         failed = decision.failed
-        index = self._append(token, category, action, purpose, "deny", failed, 0, 0, now, [])
         if failed == (QUOTA_EXCEEDED.code,):
-            raise QuotaExceeded(
+            retry = self._retry_after(token, category, action, purpose, call.now)
+            quota = partial(
+                QuotaExceeded,
                 "the agreement's quota for this capability is used up",
                 reasons=failed,
-                retry_after_seconds=self._retry_after(token, category, action, purpose, now),
-                log_index=index,
+                retry_after_seconds=retry,
             )
-        raise Denied(
-            "the request is not allowed: " + ", ".join(failed), reasons=failed, log_index=index
-        )
+            return self._refused(call, failed, quota)
+        message = "the request is not allowed: " + ", ".join(failed)
+        return self._refused(call, failed, partial(Denied, message, reasons=failed))
 
-    def _release(
-        self,
-        token: TokenContext,
-        category: Category,
-        action: Action,
-        purpose: str,
-        decision: Decision,
-        records: list[Record],
-    ) -> AccessResult:
+    def _refused(
+        self, call: _Call, reasons: tuple[str, ...], error: Callable[..., Error]
+    ) -> Outcome:
+        outcome = self._outcome(call, "deny", reasons, 0, 0, [])
+        metrics.DECISIONS.labels("deny", reasons[0] if reasons else ENGINE_ERROR).inc()
+        return replace(outcome, refusal=lambda index: error(log_index=index))
+
+    def _release(self, call: _Call, decision: Decision, records: list[Record]) -> Outcome:
         obligations = decision.obligations
         if obligations is None:  # an allowed decision always carries them; fail closed if not
             raise Unavailable("the decision carries no obligations; nothing was returned")
         allows = self.decisions.index.allows_via_others
         filtered: Filtered = apply_obligations(obligations, records, allows)
+        category = call.category.value
         others = sorted({p for r in records for p in r.people()})
-        subjects = [(token.person_id, "subject")] + [
-            (p, "included" if allows(p, category.value) else "filtered") for p in others
+        subjects = [(call.token.person_id, "subject")] + [
+            (p, "included" if allows(p, category) else "filtered") for p in others
         ]
-        index = self._append(
-            token,
-            category,
-            action,
-            purpose,
+        outcome = self._outcome(
+            call,
             "allow",
             tuple(o.code for o in decision.outcomes) + filtered.reasons,
             len(filtered.records),
             filtered.third_party_filtered,
-            self.clock(),
             subjects,
         )
-        return AccessResult(
-            log_index=index,
+        allowed = THIRD_PARTY_FILTERED if filtered.third_party_filtered else "ok"
+        metrics.DECISIONS.labels("allow", allowed).inc()
+        result = AccessResult(
+            log_index=-1,
             records=tuple(dict(r) for r in filtered.records),
             filtered=filtered.third_party_filtered,
             out_of_scope=filtered.out_of_scope,
         )
+        return replace(outcome, result=result)
 
-    def _append(
+    def _outcome(
         self,
-        token: TokenContext,
-        category: Category,
-        action: Action,
-        purpose: str,
+        call: _Call,
         decision: str,
         reasons: tuple[str, ...],
         returned: int,
         filtered: int,
-        now: datetime,
         subjects: list[tuple[str, str]],
-    ) -> int:
+    ) -> Outcome:
+        """The call's access entry and the people in it (the index is set by the append)."""
+        token = call.token
         entry = AccessDecision(
-            time=format_time(now),
-            request_id=secrets.token_hex(8),
+            time=format_time(call.now),
+            request_id=call.request_id,
             partner=token.partner_id,
             client=token.client_id,
             person_ref=self.person_reference(token.person_id),
-            category=category.value,
-            action=action.value,
-            purpose=purpose,
+            category=call.category.value,
+            action=call.action.value,
+            purpose=call.purpose,
             decision=decision,
             reasons=reasons,
             records_returned=returned,
@@ -234,24 +342,18 @@ class AccessService:
                     person,
                     role,
                     token.partner_id,
-                    category.value,
-                    action.value,
-                    purpose,
+                    call.category.value,
+                    call.action.value,
+                    call.purpose,
                     decision,
-                    now,
+                    call.now,
                     reasons,
                     returned,
                 )
                 for person, role in subjects
             )
         )
-        try:
-            # The people in this access are written in the log append's own transaction.
-            return self.log.append(entry.encode(), annotation=people)
-        except Error:
-            raise
-        except Exception as err:  # any failure to log is a failure to answer: fail closed
-            raise Unavailable("the transparency log is unavailable; nothing was returned") from err
+        return Outcome(entry.encode(), people)
 
     def _retry_after(
         self, token: TokenContext, category: Category, action: Action, purpose: str, now: datetime

@@ -53,6 +53,7 @@ from consentgate.policy import (
 from consentgate.policy.decision import ERROR
 from consentgate.policy.explain import Explanation, explain, unevaluated
 from consentgate.policy.index import settings_masks
+from consentgate.services import metrics
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import policy_source as source
@@ -174,10 +175,13 @@ class DecisionService:
                 ", ".join(str(c.seq) for c in changes),
             )
 
-    def sync(self) -> int:
-        """Apply every change in the feed not applied yet; returns how many were applied."""
+    def sync(self, trigger: str = "poll") -> int:
+        """Apply every change in the feed not applied yet; returns how many were applied.
+        ``trigger`` names what asked, for the catch-up count (``services.metrics``)."""
         with self._lock, self.db.read() as conn:
             fresh = [c for c in changes_after(conn, self._seq) if c.seq not in self._applied]
+            if fresh:
+                metrics.FRESHNESS_CATCHUPS.labels(trigger).inc()
             self._apply(conn, fresh)
             self._applied.update(c.seq for c in fresh)
             self._advance()
@@ -194,7 +198,7 @@ class DecisionService:
             return
         top = watermark.read()
         if top > self._seq or self._applied or self._behind:
-            self.sync()
+            self.sync("request")
         self._last_sync = time.monotonic()
 
     @property

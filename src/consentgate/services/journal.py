@@ -12,11 +12,13 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from sqlalchemy import Connection
 
+from consentgate import logs
 from consentgate.domain import Agreement
 from consentgate.domain.findings import Certification
 from consentgate.ledger.entries import (
@@ -32,6 +34,7 @@ from consentgate.ledger.entries import (
     person_reference,
 )
 from consentgate.ledger.sequencer import Sequencer
+from consentgate.services import metrics
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import agreements as agreement_rows
@@ -82,9 +85,11 @@ class Journal:
     def apply_changes(self, changes: Iterable[Change]) -> None:
         """Log the entries of one committed transaction; they share group commits."""
         entries = [e for e in (self._entry(c) for c in changes) if e is not None]
+        started = time.perf_counter()
         waiting = [self.log.submit(e.encode()) for e in entries]
         for future in waiting:
             future.result(timeout=30)
+            metrics.observe_append("journal", started)
 
     def _entry(self, change: Change) -> Entry | None:
         make = self._makers.get(change.kind)
@@ -101,7 +106,7 @@ class Journal:
         if grant.revoked_at is not None and grant.revoked_at == change.at:
             return Revocation(
                 time=at,
-                request_id=secrets.token_hex(8),
+                request_id=_request_id(),
                 grant_id=grant.id,
                 partner=grant.partner_id,
                 person_ref=self.person_ref(grant.person_id),
@@ -111,7 +116,7 @@ class Journal:
         if lapsed:
             return ScopeLapse(
                 time=at,
-                request_id=secrets.token_hex(8),
+                request_id=_request_id(),
                 grant_id=grant.id,
                 partner=grant.partner_id,
                 person_ref=self.person_ref(grant.person_id),
@@ -121,7 +126,7 @@ class Journal:
             return None
         return GrantIssued(
             time=at,
-            request_id=secrets.token_hex(8),
+            request_id=_request_id(),
             grant_id=grant.id,
             partner=grant.partner_id,
             client=grant.client_id or "",
@@ -138,7 +143,7 @@ class Journal:
             return None
         return AgreementVersion(
             time=format_time(change.at),
-            request_id=secrets.token_hex(8),
+            request_id=_request_id(),
             agreement_id=agreement.id,
             version=agreement.version,
             partner=agreement.partner_id,
@@ -153,7 +158,7 @@ class Journal:
             return None
         return DeletionConfirmation(
             time=format_time(change.at),
-            request_id=secrets.token_hex(8),
+            request_id=_request_id(),
             obligation_id=obligation.id,
             partner=obligation.partner_id,
             person_ref=self.person_ref(obligation.person_id),
@@ -168,7 +173,7 @@ class Journal:
             return None
         return CertificationMade(
             time=format_time(change.at),
-            request_id=secrets.token_hex(8),
+            request_id=_request_id(),
             certification_id=cert.id,
             partner=cert.partner_id,
             agreement_id=cert.agreement_id,
@@ -183,7 +188,7 @@ class Journal:
             return None
         return FindingAcknowledged(
             time=format_time(change.at),
-            request_id=secrets.token_hex(8),
+            request_id=_request_id(),
             finding_id=finding.id,
             rule=finding.rule.value,
             partner=finding.partner_id,
@@ -225,3 +230,9 @@ class PersonRef:
 
     def __call__(self, person_id: str) -> str:
         return person_reference(self._secret, person_id)
+
+
+def _request_id() -> str:
+    """The id of the HTTP request that made the change, when there is one (``consentgate.logs``),
+    so its entry names the same request as the server's log lines; otherwise a fresh one."""
+    return logs.request_id.get() or secrets.token_hex(8)

@@ -10,8 +10,9 @@ whose leaf is the proof.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -61,8 +62,14 @@ class Subjects:
     rows: tuple[AccessRow, ...]  # their ``log_index`` is a placeholder until the append
 
 
+#: AccessRow's fields, which are the access_subjects table's columns.
+_COLUMNS = tuple(f.name for f in fields(AccessRow))
+
+
 def _values(row: AccessRow) -> dict[str, object]:
-    values = asdict(row)
+    # Field by field rather than ``dataclasses.asdict``, which copies every value recursively:
+    # this runs for every person in every logged access, on the log's writer thread.
+    values = {name: getattr(row, name) for name in _COLUMNS}
     values["reasons"] = None if row.reasons is None else " ".join(row.reasons)
     return values
 
@@ -81,14 +88,48 @@ def record_access(conn: Connection, rows: Iterable[AccessRow]) -> None:
 
 def annotate(conn: Connection, annotations: Sequence[tuple[int, object]]) -> None:
     """Write the :class:`Subjects` of appended log entries with their indexes, in the append's
-    transaction: a person's history has an access exactly when the log does."""
-    rows = [
-        replace(row, log_index=index)
-        for index, value in annotations
-        if isinstance(value, Subjects)
-        for row in value.rows
-    ]
-    record_access(conn, rows)
+    transaction: a person's history has an access exactly when the log does.
+
+    One driver-level ``executemany`` with the rows as tuples, as the log's own append does: this
+    runs inside every group commit, on the thread every append waits for, and binding each row
+    through ``insert()``'s column types cost more than the database spent storing it (measured:
+    about 40 ms of Python for a batch of 64 accesses of four people each).
+    """
+    dialect = conn.dialect
+    bind_at = access_subjects.c.at.type.bind_processor(dialect)
+    rows = []
+    for index, value in annotations:
+        if not isinstance(value, Subjects):
+            continue
+        for row in value.rows:
+            at = row.at if bind_at is None else bind_at(row.at)
+            reasons = None if row.reasons is None else " ".join(row.reasons)
+            rows.append(
+                (
+                    index,
+                    row.person_id,
+                    row.role,
+                    row.partner_id,
+                    row.category,
+                    row.action,
+                    row.purpose,
+                    row.decision,
+                    at,
+                    reasons,
+                    row.records_returned,
+                )
+            )
+    if rows:
+        conn.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
+
+
+@lru_cache(maxsize=4)
+def _insert_sql(paramstyle: str) -> str:
+    """The positional INSERT of one access_subjects row, in ``_COLUMNS`` order."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(_COLUMNS)
+    marks = ", ".join([mark] * len(_COLUMNS))
+    return f"INSERT INTO access_subjects ({columns}) VALUES ({marks})"  # noqa: S608 - fixed names; values are bound
 
 
 def history_of(

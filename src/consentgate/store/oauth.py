@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from consentgate.store.rows import from_row
 from consentgate.store.tables import oauth_clients, oauth_codes, oauth_tokens
@@ -116,9 +116,12 @@ _TOKEN_QUERY = select(oauth_tokens, oauth_clients.c.partner_id).join(
 )
 
 
+# Built once: the data API looks a token up on every call.
+_BY_ACCESS_HASH = _TOKEN_QUERY.where(oauth_tokens.c.access_token_hash == bindparam("hash"))
+
+
 def token_by_access_hash(conn: Connection, access_hash: str) -> TokenRow | None:
-    query = _TOKEN_QUERY.where(oauth_tokens.c.access_token_hash == access_hash)
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_BY_ACCESS_HASH, {"hash": access_hash}).mappings().first()
     return None if row is None else from_row(TokenRow, row)
 
 

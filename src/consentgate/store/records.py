@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import BindParameter, Connection, bindparam, insert, select
 
 from consentgate.domain import Category, Record
 from consentgate.errors import InvalidInput, NotFound
@@ -160,40 +160,60 @@ def _friends(conn: Connection, person_id: str, limit: int, offset: int) -> list[
     ]
 
 
+# The message queries are built once, with bound parameters: building a ``select()`` per call
+# (and computing its cache key) cost more than SQLite spends running it.
+_IN_THREADS: BindParameter[int] = bindparam("threads", expanding=True)
+_PARTICIPANTS = (
+    select(thread_participants.c.thread_id, thread_participants.c.person_id)
+    .where(thread_participants.c.thread_id.in_(_IN_THREADS))
+    .order_by(thread_participants.c.thread_id, thread_participants.c.person_id)
+)
+_MINE = select(thread_participants.c.thread_id).where(
+    thread_participants.c.person_id == bindparam("person_id")
+)
+_MESSAGES = (
+    select(messages)
+    .where(messages.c.thread_id.in_(_MINE))
+    .order_by(messages.c.sent_at, messages.c.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_THREAD_MESSAGES = _MESSAGES.where(messages.c.thread_id == bindparam("thread_id"))
+
+
 def _participants(conn: Connection, thread_ids: list[int]) -> dict[int, tuple[str, ...]]:
     found: dict[int, list[str]] = defaultdict(list)
-    query = (
-        select(thread_participants.c.thread_id, thread_participants.c.person_id)
-        .where(thread_participants.c.thread_id.in_(thread_ids))
-        .order_by(thread_participants.c.thread_id, thread_participants.c.person_id)
-    )
-    for thread, person in conn.execute(query):
+    for thread, person in conn.execute(_PARTICIPANTS, {"threads": thread_ids}):
         found[int(thread)].append(person)
     return {k: tuple(v) for k, v in found.items()}
 
 
-def _message_records(conn: Connection, person_id: str, query: Any) -> list[Record]:
-    found = conn.execute(query).mappings().all()
+def _message_records(
+    conn: Connection, person_id: str, query: Any, params: dict[str, Any] | None = None
+) -> list[Record]:
+    found = conn.execute(query, params).mappings().all()
     participants = _participants(conn, sorted({int(r["thread_id"]) for r in found}))
     records = []
     for r in found:
         members = participants.get(int(r["thread_id"]), ())
+        message_id, sent_at, sender = str(r["id"]), r["sent_at"], r["sender_id"]
         records.append(
-            _record(
-                Category.MESSAGES,
-                person_id,
-                r["id"],
-                r["sent_at"],
-                {
+            Record(
+                id=message_id,
+                category=Category.MESSAGES,
+                owner_id=person_id,
+                created_at=sent_at,
+                fields={
+                    "id": message_id,
                     "thread_id": str(r["thread_id"]),
-                    "sender_id": r["sender_id"],
+                    "sender_id": sender,
                     "body": r["body"],
-                    "sent_at": _iso(r["sent_at"]),
+                    "sent_at": _iso(sent_at),
                     "participants": list(members),
                     "created_by_partner": r["created_by_partner"],
                 },
                 created_by_partner=r["created_by_partner"],
-                subject_id=r["sender_id"] if r["sender_id"] != person_id else None,
+                subject_id=sender if sender != person_id else None,
                 others={"participants": members},
             )
         )
@@ -203,14 +223,11 @@ def _message_records(conn: Connection, person_id: str, query: Any) -> list[Recor
 def _messages(
     conn: Connection, person_id: str, thread_id: int | None, limit: int, offset: int
 ) -> list[Record]:
-    mine = select(thread_participants.c.thread_id).where(
-        thread_participants.c.person_id == person_id
-    )
-    query = select(messages).where(messages.c.thread_id.in_(mine))
-    if thread_id is not None:
-        query = query.where(messages.c.thread_id == thread_id)
-    query = query.order_by(messages.c.sent_at, messages.c.id).limit(limit).offset(offset)
-    return _message_records(conn, person_id, query)
+    params: dict[str, Any] = {"person_id": person_id, "limit": limit, "offset": offset}
+    if thread_id is None:
+        return _message_records(conn, person_id, _MESSAGES, params)
+    params["thread_id"] = thread_id
+    return _message_records(conn, person_id, _THREAD_MESSAGES, params)
 
 
 def _calendar(conn: Connection, person_id: str, limit: int, offset: int) -> list[Record]:

@@ -92,34 +92,36 @@ def state_of(app: FastAPI) -> AppState:
     return state
 
 
-def app_state(request: Request) -> AppState:
+# The dependencies below are ``async`` although they do not wait for anything: FastAPI runs a plain
+# ``def`` dependency in its thread pool, one thread hand-off per dependency per request.
+async def app_state(request: Request) -> AppState:
     return state_of(request.app)
 
 
 State = Annotated[AppState, Depends(app_state)]
 
 
-def services(state: State) -> Services:
+async def services(state: State) -> Services:
     return state.services
 
 
-def running(state: State) -> Running:
+async def running(state: State) -> Running:
     return state.lifecycle.running
 
 
-def session_cookies(state: State) -> SessionCookies:
+async def session_cookies(state: State) -> SessionCookies:
     return state.cookies
 
 
-def console_cookies(state: State) -> SessionCookies:
+async def console_cookies(state: State) -> SessionCookies:
     return state.console_cookies
 
 
-def authorization_server(state: State) -> ConsentgateAuthorizationServer:
+async def authorization_server(state: State) -> ConsentgateAuthorizationServer:
     return state.authorization
 
 
-def person_login(state: State) -> PersonLogin:
+async def person_login(state: State) -> PersonLogin:
     return state.person_login
 
 

@@ -17,7 +17,9 @@ from .conftest import Console, OpenStaff, Staff
 def _cells(page: str, partner_id: str) -> list[str]:
     """The cells of the partners table's row for ``partner_id``, as text."""
     row = re.search(
-        rf'<tr>\s*<th scope="row"><a href="/console/partners/{partner_id}">.*?</tr>', page, re.S
+        rf'<tr>\s*<th scope="row"[^>]*><a href="/console/partners/{partner_id}">.*?</tr>',
+        page,
+        re.S,
     )
     assert row, partner_id
     return [
