@@ -85,7 +85,7 @@ def measure_size(size: int, runs: int, keep: Path, reuse: bool = False) -> dict[
     report and the floor ``runs`` times each."""
     data_dir = keep / f"log-{size}"
     url = f"sqlite:///{data_dir / 'log.db'}"
-    built = float("nan")
+    built: float | None = None
     if not (reuse and (data_dir / "log.db").exists()):
         data_dir.mkdir(parents=True)
         db = Database.connect(url)
@@ -117,7 +117,7 @@ def measure_size(size: int, runs: int, keep: Path, reuse: bool = False) -> dict[
     [totals] = body["tables"]["totals"]["rows"]
     return {
         "size": size,
-        "build_seconds": round(built, 1),
+        "build_seconds": None if built is None else round(built, 1),
         "report_seconds": statistics.median(s for s, _, _ in ours),
         "report_cpu_seconds": statistics.median(c for _, _, c in ours),
         "report_peak_rss_mib": max(r for _, r, _ in ours),

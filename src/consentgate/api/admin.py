@@ -55,6 +55,7 @@ from consentgate.domain.staff import Actor, Role
 from consentgate.errors import ConfigError, InvalidInput
 from consentgate.secretfiles import secret_file
 from consentgate.services.wiring import Services
+from consentgate.web.console.frame import role_refused
 from consentgate.web.state import AdminCredentials, ServicesDep, state_of
 
 log = logging.getLogger("consentgate.api.admin")
@@ -152,16 +153,6 @@ def admin_actor(request: Request) -> Actor | Response:
 
 def _closed() -> Response:
     return problem_response(503, "unavailable", "the admin API is not configured")
-
-
-def role_refused(actor: Actor) -> Response:
-    """The answer to a write by a role that changes nothing (RFC 9457 problem, 403)."""
-    return problem_response(
-        403,
-        "forbidden",
-        f"{actor.label} has the {actor.role} role, which reads everything and changes nothing",
-        reasons=["staff.read_only"],
-    )
 
 
 def request_actor(request: Request) -> Actor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,13 +116,19 @@ def replay_command(
     people: Annotated[
         int, typer.Option(help="How many people the story's world has.")
     ] = DEFAULT_PEOPLE,
+    smaller_partners: Annotated[
+        int, typer.Option(help="How many smaller partners with 2010–2012 deals (0 to 1,000).")
+    ] = 150,
     database: DatabaseOption = None,
 ) -> None:
     """Replay the 2010–2018 story through consentgate, month by month, into a fresh database."""
-    validate_replay_args(people, seed)
+    validate_replay_args(people, seed, smaller_partners)
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out} is not a directory")
     settings = settings_from(database, data_dir=out / "state", log_origin=REPLAY_ORIGIN)
+    # Suspensions for overdue certifications are the replay's story, shown in its table (as
+    # ``partner.suspended``): not warnings to print over the progress bar.
+    logging.getLogger("consentgate.services.findings").setLevel(logging.ERROR)
     started = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"),
@@ -135,7 +142,13 @@ def replay_command(
         def progress(done: int, total: int, month: str) -> None:
             bar.update(task, completed=done, total=total, description=f"replaying {month}")
 
-        result = run_replay(settings, seed=seed, people=people, progress=progress)
+        result = run_replay(
+            settings,
+            seed=seed,
+            people=people,
+            small_partners=smaller_partners,
+            progress=progress,
+        )
     elapsed = time.perf_counter() - started
     document = replay_json(
         result.table, seed=seed, people=people, partners=result.partners, log_size=result.log_size

@@ -40,6 +40,10 @@ def _smaller(rows: list[Row]) -> list[Row]:
     return [summed[k] for k in sorted(summed)]
 
 
+def _by_year(item: tuple[str, int]) -> tuple[int, str]:
+    return item[1], item[0]
+
+
 def _after_end(row: Row) -> str:
     late = sum(row.reasons[code] for code in AGREEMENT_OVER)
     return f"{late:,} ({row.after_end_since})" if row.after_end_since else ""
@@ -72,8 +76,6 @@ def print_replay(table: Table, console: Console) -> None:
         ("reason codes\n(most frequent)", "left"),
         ("2017 answers\nafter the deal", "right"),
     ]
-    if table.findings_computed:
-        headers.append(("findings\n(first year)", "left"))
     for name, justify in headers:
         out.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in shown:
@@ -87,8 +89,6 @@ def print_replay(table: Table, console: Console) -> None:
             _codes(r.reasons, 2),
             _after_end(r),
         ]
-        if table.findings_computed:
-            cells.append("\n".join(f"{k} ({v})" for k, v in sorted(r.findings.items())))
         out.add_row(*cells)
     console.print(out)
     console.print(
@@ -97,6 +97,7 @@ def print_replay(table: Table, console: Console) -> None:
         "since the year the access_after_agreement_end finding would have fired",
         style="dim",
     )
+    _print_findings(table, rows, console)
     totals = table.totals()
     console.print(
         f"records that left: {totals['records_left_2017']:,} on the 2017 platform, "
@@ -104,5 +105,26 @@ def print_replay(table: Table, console: Console) -> None:
         f"{totals['third_party_filtered']:,} of other people's records filtered; "
         f"{totals['answers_after_agreement_end_2017']:,} answers after an agreement was over, now denied"
     )
-    if not table.findings_computed:
-        console.print("findings: not computed in this run")
+
+
+def _print_findings(table: Table, rows: list[Row], console: Console) -> None:
+    """The findings consentgate's findings service raised: per named partner, with the year each
+    was first seen, and for the smaller partners how many of them had each."""
+    out = RichTable(title="Findings consentgate raised (first year seen)", box=box.SIMPLE_HEAD)
+    out.add_column("partner", no_wrap=True)
+    out.add_column("findings")
+    for partner in sorted({r.partner_id for r in rows if r.named}):
+        found = sorted(table.findings.get(partner, {}).items(), key=_by_year)
+        out.add_row(partner, ", ".join(f"{rule} {year}" for rule, year in found) or "none")
+    smaller = Counter(
+        rule
+        for pid, found in table.findings.items()
+        for rule in found
+        if pid.startswith("partner-")
+    )
+    if smaller:
+        out.add_row(
+            "smaller",
+            ", ".join(f"{rule}: {n} partners" for rule, n in sorted(smaller.items())),
+        )
+    console.print(out)

@@ -32,7 +32,6 @@ def replay_json(
         "people": people,
         "partners": partners,
         "log_size": log_size,
-        "findings_computed": table.findings_computed,
         "rows": [r.as_json() for r in table.sorted_rows()],
         "totals": table.totals(),
         "years": {str(y): dict(sorted(c.items())) for y, c in sorted(table.years.items())},
@@ -123,5 +122,4 @@ def replay_html(table: Table, *, seed: int, people: int, partners: int, log_size
         people=people,
         partners=partners,
         log_size=log_size,
-        findings_computed=table.findings_computed,
     )

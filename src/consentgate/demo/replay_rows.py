@@ -122,8 +122,8 @@ class Table:
     """Every row, keyed by (partner, category, action, purpose), in the order first met."""
 
     rows: dict[tuple[str, str, str, str], Row] = field(default_factory=dict)
-    #: The findings service's findings, rule → first year, per partner (None: not computed).
-    findings_computed: bool = False
+    #: The findings service's findings per partner: rule → the year first seen.
+    findings: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Per year: requests, allowed_now, records_left_2017, records_left_now.
     years: dict[int, Counter[str]] = field(default_factory=dict)
 
@@ -141,15 +141,21 @@ class Table:
         found = self.rows.get(key)
         if found is None:
             found = self.rows[key] = Row(
-                partner.id, partner.name, partner.kind, partner.named, category, action, purpose
+                partner.id,
+                partner.name,
+                partner.kind,
+                partner.named,
+                category,
+                action,
+                purpose,
+                findings=self.findings.setdefault(partner.id, {}),
             )
         return found
 
     def raise_finding(self, partner_id: str, rule: str, year: int) -> None:
-        """A finding about ``partner_id``: every row of the partner carries it."""
-        for (pid, *_), row in self.rows.items():
-            if pid == partner_id:
-                row.findings.setdefault(rule, year)
+        """A finding about ``partner_id``: every row of the partner carries it (rows share one
+        dictionary per partner, so a row made later carries the earlier findings too)."""
+        self.findings.setdefault(partner_id, {}).setdefault(rule, year)
 
     def sorted_rows(self) -> list[Row]:
         return sorted(

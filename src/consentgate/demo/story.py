@@ -91,6 +91,8 @@ class StoryPartner:
     suspended: datetime | None = None
     #: One of the six partners the story names (the others are the ~150 smaller ones).
     named: bool = True
+    #: Says it uses the data only for a specific feature (signing in): it certifies only that.
+    feature_only: bool = False
 
 
 def _terms(first: int, count: int, ended: datetime | None = None) -> tuple[Term, ...]:
@@ -225,6 +227,7 @@ def small_partners(rng: random.Random, count: int = 150) -> list[StoryPartner]:
                 if feature_only
                 else f"a {first} deal, {'renewed' if renewals else 'never renewed'}",
                 named=False,
+                feature_only=feature_only,
             )
         )
     return found

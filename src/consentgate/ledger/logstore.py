@@ -334,6 +334,37 @@ class LogReader:
             self._borders[(start, end)] = known
         return known
 
+    def check_extends(
+        self, previous: SignedCheckpoint | None, new: SignedCheckpoint, tiles: Sequence[StoredTile]
+    ) -> None:
+        """Refuse to sign ``new`` unless an RFC 9162 consistency proof from the last signed
+        checkpoint verifies, with the proof read from the tiles about to be written over the store.
+        """
+        if previous is None:
+            return
+        if new.size < previous.size or (new.size == previous.size and new.root != previous.root):
+            raise IntegrityError(f"refusing to sign size {new.size} after size {previous.size}")
+        if new.size == previous.size or previous.size == 0:
+            return  # every tree extends the empty tree (RFC 9162 §2.1.4 defines no proof from 0)
+        fresh = {(t.level, t.index): t for t in tiles}
+
+        def read(nodes: Sequence[tuple[int, int]]) -> list[bytes]:
+            out = []
+            for level, index in nodes:
+                tl, ti, sub, pos = node_location(level, index)
+                tile = fresh.get((tl, ti))
+                out.append(tile.node(sub, pos) if tile else self.read_nodes([(level, index)])[0])
+            return out
+
+        proof = tree.consistency_proof(previous.size, new.size, read)
+        try:
+            tree.verify_consistency(previous.size, new.size, previous.root, new.root, proof)
+        except tree.ProofError as err:
+            raise IntegrityError(
+                f"refusing to sign size {new.size}: not consistent with the checkpoint signed at "
+                f"size {previous.size} ({err})"
+            ) from None
+
     def consistency(self, old: int, new: int) -> tuple[list[bytes], bytes, bytes]:
         """``(proof, old root, new root)`` between two signed sizes ``0 < old <= new``."""
         if old < 1 or old > new:

@@ -40,7 +40,6 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
 from concurrent.futures import Future
 
 from consentgate.domain.clock import Clock, system_clock
@@ -52,11 +51,9 @@ from consentgate.ledger.logstore import LogReader, LogStore, NewEntries, SignedC
 from consentgate.ledger.note import Checkpoint, NoteSigner
 from consentgate.ledger.pending import PendingAppend, WakeChain
 from consentgate.ledger.tiles import (
-    StoredTile,
     TileBuilder,
     edge_tiles,
     inner_levels,
-    node_location,
 )
 
 log = logging.getLogger(__name__)
@@ -384,7 +381,7 @@ class Sequencer:
             size, root = self._builder.size, self._builder.root()
             candidate = Checkpoint(self.signer.name, size, root)
             signed = SignedCheckpoint(size, root, self.signer.sign(candidate.text()), self.clock())
-            self._check_consistent(previous, signed, tiles)
+            self.reader.check_extends(previous, signed, tiles)
             self.store.integrate(tiles, signed, previous.size if previous else None, self.holder)
         except IntegrityError as err:
             self._stale = True
@@ -395,39 +392,6 @@ class Sequencer:
             self._stale = True
             raise
         return signed
-
-    def _check_consistent(
-        self, previous: SignedCheckpoint | None, new: SignedCheckpoint, tiles: list[StoredTile]
-    ) -> None:
-        """Refuse to sign ``new`` unless an RFC 9162 consistency proof from the last signed
-        checkpoint verifies, with the proof read from the tiles about to be written over the store.
-        """
-        if previous is None:
-            return
-        if new.size < previous.size or (new.size == previous.size and new.root != previous.root):
-            raise IntegrityError(f"refusing to sign size {new.size} after size {previous.size}")
-        if new.size == previous.size or previous.size == 0:
-            return  # every tree extends the empty tree (RFC 9162 §2.1.4 defines no proof from 0)
-        fresh = {(t.level, t.index): t for t in tiles}
-
-        def read(nodes: Sequence[tuple[int, int]]) -> list[bytes]:
-            out = []
-            for level, index in nodes:
-                tl, ti, sub, pos = node_location(level, index)
-                tile = fresh.get((tl, ti))
-                out.append(
-                    tile.node(sub, pos) if tile else self.reader.read_nodes([(level, index)])[0]
-                )
-            return out
-
-        proof = tree.consistency_proof(previous.size, new.size, read)
-        try:
-            tree.verify_consistency(previous.size, new.size, previous.root, new.root, proof)
-        except tree.ProofError as err:
-            raise IntegrityError(
-                f"refusing to sign size {new.size}: not consistent with the checkpoint signed at "
-                f"size {previous.size} ({err})"
-            ) from None
 
     def checkpoint(self) -> SignedCheckpoint:
         return self.reader.checkpoint()

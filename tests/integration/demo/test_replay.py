@@ -284,16 +284,49 @@ def test_the_command_prints_json_and_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
     cli = subprocess.run(
         [sys.executable, "-c", "from consentgate.cli.main import main; main()", "demo", "replay",
-         "--json", "--people", "20", "--seed", "3", "--out", str(out),
+         "--json", "--people", "20", "--seed", "3", "--smaller-partners", "5", "--out", str(out),
          "--database", f"sqlite:///{tmp_path / 'replay.db'}"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert cli.returncode == 0, cli.stderr
     doc = json.loads(cli.stdout)
     assert doc["seed"] == 3
-    assert doc["partners"] == 156
+    assert doc["partners"] == 6 + 5
     assert doc["totals"]["requests"] == sum(r["requests"] for r in doc["rows"])
     assert json.loads((out / "replay.json").read_text()) == doc
     html = (out / "replay.html").read_text()
     assert ET.fromstring(html.removeprefix("<!DOCTYPE html>\n")) is not None  # noqa: S314 - the report this test made
     assert (out / "state" / "log-ed25519.key").stat().st_mode & 0o077 == 0
+
+
+def test_consentgate_never_raises_access_after_agreement_end_where_the_2017_platform_would(
+    replayed: ReplayResult,
+) -> None:
+    """The 2017 platform answered after deals were over; consentgate's findings service, which
+    raises ``access_after_agreement_end`` for any allowed access after an agreement ended, finds
+    none: the engine denied every one of them."""
+    rows = list(replayed.table.rows.values())
+    assert {"reelview", "findit"} <= {r.partner_id for r in rows if r.after_end_since}
+    assert not [r for r in rows if "access_after_agreement_end" in r.findings]
+    assert "deletion_overdue" in row(replayed, "reelview", "messages").findings
+
+
+def test_a_partner_whose_deal_expired_cannot_certify_and_is_suspended(
+    replayed: ReplayResult, world: World, cast: dict[str, StoryPartner]
+) -> None:
+    """Its certification falls due a year after the last one; with no agreement in force it cannot
+    certify, and an evaluation after the notice period (30 days; evaluations every six months)
+    suspends it."""
+    checked = 0
+    for r in replayed.table.rows.values():
+        partner = cast[r.partner_id]
+        if partner.named or r.purpose != "app.login":
+            continue
+        over = partner.terms[-1].until
+        # Due at most a year after the deal, suspended by the first evaluation (every six months)
+        # after the 30 days' notice.
+        surely = over.replace(year=over.year + 1, month=over.month + 8)
+        late = [s for s in sessions(world, partner.id) if s[1] >= surely]
+        assert r.reasons["partner.suspended"] >= len(late)
+        checked += len(late)
+    assert checked > 0

@@ -84,3 +84,13 @@ def test_the_audit_trail_says_who_asked_what_and_what_became_of_it(services: Ser
         "refused",
     )
     assert (newest.target, newest.outcome, newest.status) == ("/admin/purposes", "done", 201)
+
+
+def test_a_new_password_ends_every_console_session(services: Services) -> None:
+    member = services.staff.create("pia", Role.AUDITOR, "pia-pass-1234")
+    services.sessions.start("sid-a", STAFF, member.id, timedelta(hours=8))
+    services.sessions.start("sid-b", STAFF, member.id, timedelta(hours=8))
+    services.staff.reset_password("pia", "pia-pass-5678")
+    assert not services.sessions.is_live("sid-a", STAFF, member.id)
+    assert not services.sessions.is_live("sid-b", STAFF, member.id)
+    assert services.staff.authenticate("pia", "pia-pass-5678") == member
