@@ -64,7 +64,7 @@ def _problem(response: httpx.Response, status: int) -> dict[str, object]:
 
 
 def test_an_admin_evaluates_reads_and_acknowledges_a_finding(site: Site) -> None:
-    evaluated = site.admin.post("/admin/findings/evaluate")
+    evaluated = site.admin.post("/admin/findings")
     assert evaluated.status_code == 200, evaluated.text
     overdue = [f for f in evaluated.json()["findings"] if f["rule"] == "certification_overdue"]
     [finding] = overdue
@@ -78,7 +78,7 @@ def test_an_admin_evaluates_reads_and_acknowledges_a_finding(site: Site) -> None
     )
     assert acked.status_code == 200, acked.text
     assert acked.json()["acknowledgement"]["note"] == "asked them to certify"
-    again = site.admin.post("/admin/findings/evaluate").json()["findings"]
+    again = site.admin.post("/admin/findings").json()["findings"]
     [kept] = [f for f in again if f["id"] == finding["id"]]
     assert kept["first_seen"] == finding["first_seen"]
     assert kept["acknowledgement"]["by"] == "admin-token:automation"
@@ -99,7 +99,7 @@ def test_acknowledging_a_finding_that_does_not_exist_is_404(site: Site) -> None:
 def test_a_malformed_acknowledgement_is_422_and_changes_nothing(
     site: Site, body: dict[str, object]
 ) -> None:
-    site.admin.post("/admin/findings/evaluate")
+    site.admin.post("/admin/findings")
     [first, *_] = site.admin.get("/admin/findings").json()["findings"]
     _problem(site.admin.post(f"/admin/findings/{first['id']}/acknowledge", json=body), 422)
     assert site.admin.get(f"/admin/findings/{first['id']}").json() == first
@@ -159,7 +159,7 @@ def test_an_auditor_reads_findings_but_cannot_acknowledge_one(site: Site) -> Non
     expires = datetime.now(UTC) + timedelta(days=1)
     token = site.services.staff.create_token(member, "read", Role.AUDITOR, expires).secret
     auditor = {"Authorization": f"Bearer {token}"}
-    site.admin.post("/admin/findings/evaluate")
+    site.admin.post("/admin/findings")
     listed = site.admin.get("/admin/findings", headers=auditor)
     assert listed.status_code == 200, listed.text
     [first, *_] = listed.json()["findings"]
@@ -168,5 +168,5 @@ def test_an_auditor_reads_findings_but_cannot_acknowledge_one(site: Site) -> Non
     )
     body = _problem(refused, 403)
     assert body["reasons"] == ["staff.read_only"]
-    _problem(site.admin.post("/admin/findings/evaluate", headers=auditor), 403)
+    _problem(site.admin.post("/admin/findings", headers=auditor), 403)
     assert site.admin.get(f"/admin/findings/{first['id']}").json() == first

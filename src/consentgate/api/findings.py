@@ -1,7 +1,7 @@
 """Findings in the admin API: ``GET /admin/findings``, one finding, and acknowledging one.
 
 The list is what the last evaluation kept (``consentgate findings``, or the server's own
-evaluation every ``CONSENTGATE_FINDINGS_INTERVAL_SECONDS``); ``POST /admin/findings/evaluate``
+evaluation every ``CONSENTGATE_FINDINGS_INTERVAL_SECONDS``); ``POST /admin/findings``
 runs one now. Acknowledging records the note and who wrote it, and is logged. A finding that does
 not exist is a 404 problem.
 """
@@ -44,7 +44,7 @@ def list_findings(
     )
 
 
-@router.post("/findings/evaluate")
+@router.post("/findings")
 async def evaluate_findings(services: ServicesDep) -> FindingsOut:
     """Evaluate every rule now (lapsing unused scopes and suspending partners past their
     certification's notice period), keep the result, and return the open findings."""

@@ -78,8 +78,14 @@ class FindingsService(Service):
         self.thresholds = thresholds or Thresholds()
 
     # -- evaluation ----------------------------------------------------------------------------
-    def evaluate(self, now: datetime | None = None, progress: Progress | None = None) -> Evaluation:
-        """Apply every rule at ``now`` (default: the clock), act on what it says, keep the result."""
+    def evaluate(
+        self, now: datetime | None = None, progress: Progress | None = None, *, act: bool = True
+    ) -> Evaluation:
+        """Apply every rule at ``now`` (default: the clock), act on what it says, keep the result.
+
+        With ``act`` false nothing is suspended and no scope lapses (a replay that only wants to
+        know what would be found); the findings are kept all the same.
+        """
         at = now or self.clock()
         step = progress or (lambda _name: None)
         started = time.perf_counter()
@@ -87,12 +93,12 @@ class FindingsService(Service):
         with self.db.read() as conn:
             facts = fact_rows.partner_facts(conn)
         step("partners")
-        suspended = self._suspend_uncertified(facts, at)
+        suspended = self._suspend_uncertified(facts, at) if act else ()
         if suspended:
             with self.db.read() as conn:
                 facts = fact_rows.partner_facts(conn)
         step("certifications")
-        lapsed_now = self._lapse_unused(at)
+        lapsed_now = self._lapse_unused(at) if act else {}
         step("lapses")
         observations: list[Observation] = []
         with self.db.read() as conn:

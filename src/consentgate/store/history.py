@@ -96,7 +96,11 @@ def annotate(conn: Connection, annotations: Sequence[tuple[int, object]]) -> Non
     about 40 ms of Python for a batch of 64 accesses of four people each).
     """
     dialect = conn.dialect
-    bind_at = access_subjects.c.at.type.bind_processor(dialect)
+    # The dialect's own implementation: on SQLite it writes the same text as every other bound
+    # time ("YYYY-MM-DD HH:MM:SS.ffffff"); the generic type's processor would hand the driver a
+    # datetime that it writes without the fraction at whole seconds, which then sorts before the
+    # same moment bound by a query.
+    bind_at = access_subjects.c.at.type.dialect_impl(dialect).bind_processor(dialect)
     rows = []
     for index, value in annotations:
         if not isinstance(value, Subjects):

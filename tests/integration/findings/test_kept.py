@@ -98,3 +98,14 @@ def test_findings_are_computed_at_a_given_time(world: World) -> None:
         world.findings(FindingRule.CERTIFICATION_OVERDUE, world.clock.now - timedelta(days=1)) == []
     )
     assert len(world.findings(FindingRule.CERTIFICATION_OVERDUE, world.clock.now)) == 1
+
+
+def test_an_evaluation_that_does_not_act_only_observes(world: World) -> None:
+    token = world.grant(world.person("alice"), CONTACTS, CALENDAR)
+    world.clock.advance(days=100)
+    evaluation = world.services.findings.evaluate(act=False)
+    assert evaluation.suspended == ()
+    assert evaluation.lapsed == 0
+    assert world.services.partners.get_partner("handset").status.value == "active"
+    assert world.services.grants.get_grant(token.grant_id).lapsed == ()
+    assert [f.rule for f in evaluation.findings if f.rule is FindingRule.CERTIFICATION_OVERDUE]
