@@ -116,7 +116,7 @@ def test_the_device_maker_gets_nothing_of_people_who_switched_sharing_off(
     assert handset.allowed_now > 0  # the others, who share, still sync
 
 
-def test_the_retailer_gets_friends_without_names_and_no_contact_details(
+def test_the_retailer_gets_filtered_friend_lists_and_no_contact_details_of_friends(
     replayed: ReplayResult,
 ) -> None:
     contacts = row(replayed, "shopmart", "contacts")
