@@ -247,11 +247,22 @@ def sort_key(finding: Finding) -> tuple[int, str, str]:
 
 class FindingsSchedule:
     """Evaluates findings in the server every ``interval`` seconds (the first time one interval
-    after the start, so a restart does not evaluate at once); :meth:`stop` ends it."""
+    after the start, so a restart does not evaluate at once); :meth:`stop` ends it.
 
-    def __init__(self, findings: FindingsService, interval: float) -> None:
+    With several server processes on one database, only the one for which ``leading()`` is true
+    evaluates (the server passes the log's integration lease), so a partner is not suspended or
+    a scope lapsed once per worker, and evaluations do not race one another.
+    """
+
+    def __init__(
+        self,
+        findings: FindingsService,
+        interval: float,
+        leading: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.findings = findings
         self.interval = interval
+        self.leading = leading
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -269,6 +280,8 @@ class FindingsSchedule:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
+            if not self.leading():
+                continue
             try:
                 evaluation = self.findings.evaluate()
                 log.info("findings evaluated: %d open", len(evaluation.findings))

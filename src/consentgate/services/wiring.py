@@ -221,8 +221,13 @@ class Services:
         self.listeners.append(expiry.start())
         reports = ReportService(self.db, self.clock, signer, person_ref)
         log_checks = LogChecks(self.db, self.clock, signer.verifier)
-        # Findings are evaluated every interval (lapsing unused scopes, suspending the uncertified).
-        schedule = FindingsSchedule(self.findings, settings.findings_interval_seconds).start()
+        # Findings are evaluated every interval (lapsing unused scopes, suspending the uncertified),
+        # by the one process that holds the log's integration lease.
+        schedule = FindingsSchedule(
+            self.findings,
+            settings.findings_interval_seconds,
+            leading=lambda: sequencer.integrating,
+        ).start()
         self._started = True
         return Running(
             decisions, sequencer, access, person_ref, expiry, reports, log_checks, schedule, self
