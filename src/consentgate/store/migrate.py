@@ -12,9 +12,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from consentgate.errors import Unavailable
+from consentgate.errors import ConfigError, Unavailable
 from consentgate.store.db import Database
 
 _SCRIPTS = Path(__file__).parent / "migrations"
@@ -47,6 +48,11 @@ def upgrade(db: Database, revision: str = "head") -> str:
     except (SQLAlchemyError, Unavailable) as err:
         cause = err.orig if isinstance(err, DBAPIError) else err
         raise Unavailable(f"migration failed, nothing was changed: {cause}") from err
+    except CommandError as err:  # the database names a revision this code does not have
+        raise ConfigError(
+            f"the database's schema is at a revision this consentgate does not know ({err}); "
+            "it was made or upgraded by another version: nothing was changed"
+        ) from err
     reached = current(db)
     assert reached is not None
     return reached

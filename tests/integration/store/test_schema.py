@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from consentgate.errors import Unavailable
+from consentgate.errors import ConfigError, Unavailable
 from consentgate.store import Database
 from consentgate.store.migrate import current, head, upgrade
 from consentgate.store.schema import metadata
@@ -45,4 +45,18 @@ def test_a_failed_migration_leaves_an_empty_database_empty(tmp_path: object) -> 
         upgrade(db)
     assert sorted(inspect(db.engine).get_table_names()) == ["grants"]
     assert current(db) is None
+    db.dispose()
+
+
+def test_a_database_from_another_version_is_refused_by_name_and_left_as_it_was(
+    tmp_path: object,
+) -> None:
+    db = Database.connect(f"sqlite:///{tmp_path}/newer.db")
+    upgrade(db)
+    with db.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(ConfigError, match=r"'9999'.*nothing was changed"):
+        upgrade(db)
+    with db.read() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
     db.dispose()
