@@ -31,7 +31,7 @@ def home(request: Request, services: ServicesDep, cookies: CookiesDep) -> HTMLRe
 @router.get("/demo/callback", response_class=HTMLResponse)
 def demo_callback(request: Request) -> HTMLResponse:
     """Where the demo's partner apps get the person back: shows the code (or the error) so a
-    newcomer can finish the flow by hand with curl (docs/partners.md)."""
+    newcomer can finish the flow by hand, exchanging the code at ``/oauth/token``."""
     params = request.query_params
     return templates.TemplateResponse(
         request,
