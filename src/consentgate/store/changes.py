@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,16 +27,19 @@ class Change:
     at: datetime
 
 
-def append_change(
-    conn: Connection,
-    kind: str,
-    at: datetime,
-    *,
-    person_id: str | None = None,
-    partner_id: str | None = None,
-    ref_id: str | None = None,
-) -> Change:
+class ChangeRefs(TypedDict, total=False):
+    """What a change is about, each optional: the person, the partner, and the id of the row
+    that changed (a grant, an agreement …). Callers that pass them on declare them once."""
+
+    person_id: str | None
+    partner_id: str | None
+    ref_id: str | None
+
+
+def append_change(conn: Connection, kind: str, at: datetime, **refs: Unpack[ChangeRefs]) -> Change:
     """Record a change in the caller's transaction and return it with its sequence number."""
+    person_id, partner_id = refs.get("person_id"), refs.get("partner_id")
+    ref_id = refs.get("ref_id")
     seq = conn.execute(
         insert(changes)
         .values(kind=kind, person_id=person_id, partner_id=partner_id, ref_id=ref_id, at=at)
