@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from consentgate.domain import Category, Person, PrivacySettings
-from consentgate.errors import Conflict, InvalidInput, NotFound
-from consentgate.services.base import ChangeKind, Service, new_id
+from consentgate.errors import Conflict, InvalidInput
+from consentgate.services.base import ChangeKind, Service, existing, new_id
 from consentgate.store import history as history_rows
 from consentgate.store import people as people_rows
 
@@ -63,11 +63,7 @@ class PeopleService(Service):
         return person
 
     def get_person(self, person_id: str) -> Person:
-        with self.db.read() as conn:
-            person = people_rows.get_person(conn, person_id)
-        if person is None:
-            raise NotFound(f"unknown person {person_id!r}")
-        return person
+        return self.lookup("person", person_id, people_rows.get_person)
 
     def authenticate(self, handle: str, password: str) -> Person | None:
         """The person whose built-in login this is, or None. Slow on purpose (argon2)."""
@@ -85,11 +81,7 @@ class PeopleService(Service):
         return person
 
     def get_settings(self, person_id: str) -> PrivacySettings:
-        with self.db.read() as conn:
-            settings = people_rows.get_settings(conn, person_id)
-        if settings is None:
-            raise NotFound(f"unknown person {person_id!r}")
-        return settings
+        return self.lookup("person", person_id, people_rows.get_settings)
 
     def set_settings(
         self,
@@ -101,9 +93,7 @@ class PeopleService(Service):
     ) -> PrivacySettings:
         """Change a person's settings; every later decision sees them at once."""
         with self.write() as w:
-            current = people_rows.get_settings(w.conn, person_id)
-            if current is None:
-                raise NotFound(f"unknown person {person_id!r}")
+            current = existing("person", person_id, people_rows.get_settings(w.conn, person_id))
             updated = PrivacySettings(
                 person_id=person_id,
                 share_with_partners=current.share_with_partners
