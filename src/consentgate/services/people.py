@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+from typing import Unpack
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,9 +38,10 @@ class PeopleService(Service):
         *,
         password: str | None = None,
         person_id: str | None = None,
-        city: str | None = None,
-        birth_year: int | None = None,
+        **profile: Unpack[people_rows.Profile],
     ) -> Person:
+        """Register a person with every sharing switch off; ``profile`` is what they tell about
+        themselves (see :class:`~consentgate.store.people.Profile`)."""
         if not HANDLE_PATTERN.match(handle):
             raise InvalidInput(
                 f"handle {handle!r} must be 2-64 characters of a-z, 0-9, '_', '.', '-'"
@@ -56,9 +58,7 @@ class PeopleService(Service):
                 raise Conflict(f"handle {handle!r} is taken")
             if people_rows.person_exists(w.conn, person.id):
                 raise Conflict(f"person {person.id!r} already exists")
-            people_rows.insert_person(
-                w.conn, person, password_hash=password_hash, city=city, birth_year=birth_year
-            )
+            people_rows.insert_person(w.conn, person, password_hash=password_hash, **profile)
             w.note(ChangeKind.PERSON, now, person_id=person.id)
         return person
 
