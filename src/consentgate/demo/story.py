@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from consentgate.demo.partners import BIG_PARTNERS, PURPOSES, DemoPartner
+from consentgate.demo.partners import BIG_PARTNERS, PURPOSES, DemoPartner, PartnerProfile
 from consentgate.domain import Action, Capability, Category, RecordScope
 from consentgate.domain.records import FIELDS
 
@@ -74,13 +74,9 @@ class Ask:
 
 
 @dataclass(frozen=True)
-class StoryPartner:
+class StoryPartner(PartnerProfile):
     """A partner of the story: what it signed, what it asked for, and how many people used it."""
 
-    id: str
-    name: str
-    kind: str
-    capabilities: tuple[Capability, ...]
     terms: tuple[Term, ...]
     asks: tuple[Ask, ...]
     #: Share of the people who used its app (its users; the others only appear as their friends).
@@ -122,6 +118,12 @@ def _story_partner(
     )
 
 
+def _private_messages(purpose: str) -> tuple[Ask, Ask]:
+    """What the music streamer, the video streamer and the bank asked for: their users' private
+    messages, all of them, to read and to write."""
+    return Ask(Category.MESSAGES, R, purpose), Ask(Category.MESSAGES, W, purpose)
+
+
 #: The six partners the story names, with the capabilities of the demo's agreements
 #: (:data:`consentgate.demo.partners.BIG_PARTNERS`).
 NAMED = (
@@ -129,8 +131,7 @@ NAMED = (
         "tunes",
         _terms(2010, 3),
         (
-            Ask(Category.MESSAGES, R, "music.share"),
-            Ask(Category.MESSAGES, W, "music.share"),
+            *_private_messages("music.share"),
             Ask(Category.FRIENDS, R, "music.share"),
         ),
         0.15,
@@ -139,10 +140,7 @@ NAMED = (
     _story_partner(
         "reelview",
         _terms(2011, 2, ended=at(2015, 7)),
-        (
-            Ask(Category.MESSAGES, R, "video.watch_party"),
-            Ask(Category.MESSAGES, W, "video.watch_party"),
-        ),
+        (*_private_messages("video.watch_party"),),
         0.10,
         "read and wrote private messages; its feature was shut down in 2015, its access was not",
     ),
@@ -150,8 +148,7 @@ NAMED = (
         "northbank",
         _terms(2013, 2),
         (
-            Ask(Category.MESSAGES, R, "bank.payments"),
-            Ask(Category.MESSAGES, W, "bank.payments"),
+            *_private_messages("bank.payments"),
             Ask(Category.PROFILE, R, "bank.payments"),
         ),
         0.08,

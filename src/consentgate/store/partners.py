@@ -12,15 +12,8 @@ from consentgate.store.tables import partner_status_history, partners, purposes
 
 
 def insert_partner(conn: Connection, partner: Partner, at: datetime) -> None:
-    conn.execute(
-        insert(partners).values(
-            id=partner.id,
-            name=partner.name,
-            kind=partner.kind,
-            status=partner.status.value,
-            created_at=at,
-        )
-    )
+    values = rows.values(partner, partners, status=partner.status.value, created_at=at)
+    conn.execute(insert(partners).values(values))
     conn.execute(
         insert(partner_status_history).values(
             partner_id=partner.id, status=partner.status.value, reason="registered", at=at
@@ -29,14 +22,11 @@ def insert_partner(conn: Connection, partner: Partner, at: datetime) -> None:
 
 
 def get_partner(conn: Connection, partner_id: str) -> Partner | None:
-    row = conn.execute(select(partners).where(partners.c.id == partner_id)).mappings().first()
-    return rows.partner(row) if row else None
+    return rows.one(conn, partners.c.id, partner_id, rows.partner)
 
 
 def list_partners(conn: Connection) -> list[Partner]:
-    return [
-        rows.partner(r) for r in conn.execute(select(partners).order_by(partners.c.id)).mappings()
-    ]
+    return rows.every(conn, partners, rows.partner, partners.c.id)
 
 
 def set_status(
@@ -64,19 +54,12 @@ def status_history(conn: Connection, partner_id: str) -> list[tuple[PartnerStatu
 
 
 def put_purpose(conn: Connection, purpose: Purpose) -> None:
-    conn.execute(
-        insert(purposes).values(
-            id=purpose.id, description=purpose.description, data_use=purpose.data_use
-        )
-    )
+    conn.execute(insert(purposes).values(rows.values(purpose, purposes)))
 
 
 def get_purpose(conn: Connection, purpose_id: str) -> Purpose | None:
-    row = conn.execute(select(purposes).where(purposes.c.id == purpose_id)).mappings().first()
-    return rows.purpose(row) if row else None
+    return rows.one(conn, purposes.c.id, purpose_id, rows.purpose)
 
 
 def list_purposes(conn: Connection) -> list[Purpose]:
-    return [
-        rows.purpose(r) for r in conn.execute(select(purposes).order_by(purposes.c.id)).mappings()
-    ]
+    return rows.every(conn, purposes, rows.purpose, purposes.c.id)
