@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -25,6 +25,11 @@ _ENV_PREFIX = "CONSENTGATE_"
 MIN_WORKERS, MAX_WORKERS = 1, 256
 #: The fewest and most threads a server process runs its blocking reads on.
 MIN_THREADS, MAX_THREADS = 1, 64
+#: The counts that have a range: (fewest, most, what is counted).
+_COUNTS = {
+    "workers": (MIN_WORKERS, MAX_WORKERS, "server processes"),
+    "threads": (MIN_THREADS, MAX_THREADS, "threads per process"),
+}
 
 
 class Settings(BaseSettings):
@@ -129,24 +134,12 @@ class Settings(BaseSettings):
             raise ValueError("a TCP port is between 1 and 65535")
         return value
 
-    @field_validator("workers")
+    @field_validator("workers", "threads")
     @classmethod
-    def _check_workers(cls, value: int) -> int:
-        if not MIN_WORKERS <= value <= MAX_WORKERS:
-            raise ValueError(
-                f"the number of server processes is between {MIN_WORKERS} and {MAX_WORKERS}, "
-                f"not {value}"
-            )
-        return value
-
-    @field_validator("threads")
-    @classmethod
-    def _check_threads(cls, value: int) -> int:
-        if not MIN_THREADS <= value <= MAX_THREADS:
-            raise ValueError(
-                f"the number of threads per process is between {MIN_THREADS} and {MAX_THREADS}, "
-                f"not {value}"
-            )
+    def _check_count(cls, value: int, info: ValidationInfo) -> int:
+        low, high, what = _COUNTS[str(info.field_name)]
+        if not low <= value <= high:
+            raise ValueError(f"the number of {what} is between {low} and {high}, not {value}")
         return value
 
     @field_validator(

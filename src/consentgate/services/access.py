@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 from consentgate.domain import Action, Category, DataSource, GrantScope, Record, TokenContext
 from consentgate.domain.clock import Clock
@@ -59,6 +59,15 @@ class LogAppender(Protocol):
     async def append_async(
         self, data: bytes, timeout: float | None = 30.0, annotation: object = None
     ) -> int: ...
+
+
+class Page(TypedDict, total=False):
+    """Which records of a read (see :meth:`AccessService.prepare_read`)."""
+
+    thread_id: int | None
+    limit: int
+    offset: int
+    request_id: str | None
 
 
 @dataclass(frozen=True)
@@ -127,27 +136,10 @@ class AccessService:
         self.person_reference = person_ref
 
     def read(
-        self,
-        token: TokenContext,
-        category: Category,
-        purpose: str,
-        *,
-        thread_id: int | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        request_id: str | None = None,
+        self, token: TokenContext, category: Category, purpose: str, **page: Unpack[Page]
     ) -> AccessResult:
         """A partner reads ``category`` of the token's person for ``purpose``."""
-        outcome = self.prepare_read(
-            token,
-            category,
-            purpose,
-            thread_id=thread_id,
-            limit=limit,
-            offset=offset,
-            request_id=request_id,
-        )
-        return self.commit(outcome)
+        return self.commit(self.prepare_read(token, category, purpose, **page))
 
     def prepare_read(
         self,

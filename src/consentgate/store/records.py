@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, insert, select
+from sqlalchemy import BindParameter, ColumnElement, Connection, Select, bindparam, insert, select
 
 from consentgate.domain import Category, Record
 from consentgate.errors import InvalidInput, NotFound
@@ -121,14 +121,20 @@ def _profile(conn: Connection, person_id: str) -> list[Record]:
     return [Record(row["id"], Category.PROFILE, person_id, row["created_at"], fields)]
 
 
+def _page(
+    query: Select[Any],
+    owner: ColumnElement[str],
+    person_id: str,
+    limit: int,
+    offset: int,
+    *order: ColumnElement[Any],
+) -> Select[Any]:
+    """One page of ``person_id``'s rows: ``query`` where ``owner`` is the person, in ``order``."""
+    return query.where(owner == person_id).order_by(*order).limit(limit).offset(offset)
+
+
 def _contacts(conn: Connection, person_id: str, limit: int, offset: int) -> list[Record]:
-    query = (
-        select(contacts)
-        .where(contacts.c.owner_id == person_id)
-        .order_by(contacts.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    query = _page(select(contacts), contacts.c.owner_id, person_id, limit, offset, contacts.c.id)
     return [
         _record(
             Category.CONTACTS,
@@ -149,13 +155,15 @@ def _contacts(conn: Connection, person_id: str, limit: int, offset: int) -> list
 
 
 def _friends(conn: Connection, person_id: str, limit: int, offset: int) -> list[Record]:
-    query = (
-        select(friendships.c.friend_id, friendships.c.since, people.c.display_name)
-        .join(people, people.c.id == friendships.c.friend_id)
-        .where(friendships.c.person_id == person_id)
-        .order_by(friendships.c.friend_id)
-        .limit(limit)
-        .offset(offset)
+    query = _page(
+        select(friendships.c.friend_id, friendships.c.since, people.c.display_name).join(
+            people, people.c.id == friendships.c.friend_id
+        ),
+        friendships.c.person_id,
+        person_id,
+        limit,
+        offset,
+        friendships.c.friend_id,
     )
     return [
         _record(
@@ -249,12 +257,8 @@ def _messages(
 
 
 def _calendar(conn: Connection, person_id: str, limit: int, offset: int) -> list[Record]:
-    query = (
-        select(events)
-        .where(events.c.owner_id == person_id)
-        .order_by(events.c.starts_at, events.c.id)
-        .limit(limit)
-        .offset(offset)
+    query = _page(
+        select(events), events.c.owner_id, person_id, limit, offset, events.c.starts_at, events.c.id
     )
     found = conn.execute(query).mappings().all()
     attendees: dict[int, list[dict[str, Any]]] = defaultdict(list)
