@@ -39,6 +39,7 @@ from consentgate.ledger.keys import generate_key_file
 from consentgate.store import Database
 from consentgate.store.log import SqlLogStore
 from consentgate.store.migrate import upgrade
+from results import show
 
 ORIGIN = "bench.example/log"
 CONSENTGATE = str(Path(sys.executable).with_name("consentgate"))
@@ -129,32 +130,30 @@ def measure_size(size: int, runs: int, keep: Path, reuse: bool = False) -> dict[
     }
 
 
+def _row(system: str, m: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The row of one system (``prefix``: ``report`` or ``floor``) at one size, from its medians."""
+    return {
+        "system": system,
+        "entries": m["size"],
+        "seconds": round(m[f"{prefix}_seconds"], 2),
+        "cpu_seconds": round(m[f"{prefix}_cpu_seconds"], 2),
+        "entries_per_second": round(m["size"] / m[f"{prefix}_seconds"]),
+        "peak_rss_mib": round(m[f"{prefix}_peak_rss_mib"], 1),
+    }
+
+
 def run(sizes: list[int], runs: int, json: bool, keep: Path, reuse: bool = False) -> dict[str, Any]:
     per_size = [measure_size(size, runs, keep, reuse) for size in sizes]
     rows: list[dict[str, Any]] = []
     for m in per_size:
         rows.append(
-            {
-                "system": "consentgate",
-                "entries": m["size"],
-                "seconds": round(m["report_seconds"], 2),
-                "cpu_seconds": round(m["report_cpu_seconds"], 2),
-                "entries_per_second": round(m["size"] / m["report_seconds"]),
-                "peak_rss_mib": round(m["report_peak_rss_mib"], 1),
+            _row("consentgate", m, "report")
+            | {
                 "log_build_seconds": m["build_seconds"],
                 "load_average_1min": round(m["load_average"], 2),
             }
         )
-        rows.append(
-            {
-                "system": "floor: read + decode",
-                "entries": m["size"],
-                "seconds": round(m["floor_seconds"], 2),
-                "cpu_seconds": round(m["floor_cpu_seconds"], 2),
-                "entries_per_second": round(m["size"] / m["floor_seconds"]),
-                "peak_rss_mib": round(m["floor_peak_rss_mib"], 1),
-            }
-        )
+        rows.append(_row("floor: read + decode", m, "floor"))
     ratios = {
         f"floor: read + decode @ {m['size']}": round(m["report_seconds"] / m["floor_seconds"], 2)
         for m in per_size
@@ -170,13 +169,7 @@ def run(sizes: list[int], runs: int, json: bool, keep: Path, reuse: bool = False
             large["report_peak_rss_mib"] / small["report_peak_rss_mib"], 2
         )
     result = {"bench": "reports", "runs": runs, "rows": rows, "ratios": ratios}
-    if json:
-        print(jsonlib.dumps(result, indent=2))
-    else:
-        for row in rows:
-            print(" | ".join(f"{k}={v}" for k, v in row.items()))
-        for name, value in ratios.items():
-            print(f"{name}: {value}")
+    show(result, json)
     return result
 
 

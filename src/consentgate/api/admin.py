@@ -48,7 +48,7 @@ from consentgate.api.admin_models import (
 )
 from consentgate.api.body_limit import IMPORT_BODY_LIMIT
 from consentgate.api.limits import JSON_BODY_LIMIT, limited_route
-from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
+from consentgate.api.problems import endpoint_problems, problem_response
 from consentgate.config import Settings
 from consentgate.domain import PartnerStatus
 from consentgate.domain.staff import Actor, Role
@@ -63,16 +63,13 @@ log = logging.getLogger("consentgate.api.admin")
 TOKEN_FILE = "admin-token"  # noqa: S105 - a file name, not a secret
 
 #: Every admin route documents these problems besides the common ones.
-ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    401: {"model": Problem, "description": "No or wrong admin token", "content": {MEDIA_TYPE: {}}},
-    403: {
-        "model": Problem,
-        "description": "A write with a read-only (auditor) token",
-        "content": {MEDIA_TYPE: {}},
-    },
-    413: {"model": Problem, "description": "The body is too large", "content": {MEDIA_TYPE: {}}},
-}
+ADMIN_RESPONSES = endpoint_problems(
+    {
+        401: "No or wrong admin token",
+        403: "A write with a read-only (auditor) token",
+        413: "The body is too large",
+    }
+)
 
 
 def resolve_admin_token(settings: Settings) -> str:

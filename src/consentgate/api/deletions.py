@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from consentgate.api.admin_models import ObligationOut
 from consentgate.api.limits import limited_route
-from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem, problem_response
+from consentgate.api.problems import endpoint_problems, problem_response
 from consentgate.services.clients import ClientRow
 from consentgate.web.state import ServicesDep
 
@@ -35,19 +35,12 @@ from consentgate.web.state import ServicesDep
 _BODY_LIMIT = 1024
 _REALM = 'Basic realm="consentgate-partner", charset="UTF-8"'
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    401: {
-        "model": Problem,
-        "description": "No or wrong client credentials",
-        "content": {MEDIA_TYPE: {}},
-    },
-    403: {
-        "model": Problem,
-        "description": "The obligation belongs to another partner",
-        "content": {MEDIA_TYPE: {}},
-    },
-}
+RESPONSES = endpoint_problems(
+    {
+        401: "No or wrong client credentials",
+        403: "The obligation belongs to another partner",
+    }
+)
 
 
 class Unauthorized(Exception):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from consentgate.api.admin_models import Id, Whole, _Request
+from consentgate.api.admin_models import Id, Whole, _Request, _Response
 from consentgate.domain import parse_action, parse_category
 from consentgate.domain.categories import Action, Category
 from consentgate.domain.findings import Certification, CertifiedUse, Finding
@@ -109,7 +110,7 @@ class CertificationIn(_Request):
     uses: Annotated[list[CertifiedUseIn], Field(max_length=100)]
 
 
-class CertifiedUseOut(BaseModel):
+class CertifiedUseOut(_Response):  # read from a CertifiedUse
     category: str
     action: str
     purpose: str
@@ -117,33 +118,13 @@ class CertifiedUseOut(BaseModel):
     monthly_requests: int | None
 
 
-class CertificationOut(BaseModel):
+class CertificationOut(_Response):  # read from a Certification
     id: str
     partner_id: str
     agreement_id: str
     certified_at: datetime
     via: str
     uses: list[CertifiedUseOut]
-
-    @classmethod
-    def of(cls, c: Certification) -> CertificationOut:
-        return cls(
-            id=c.id,
-            partner_id=c.partner_id,
-            agreement_id=c.agreement_id,
-            certified_at=c.certified_at,
-            via=c.via,
-            uses=[
-                CertifiedUseOut(
-                    category=u.category.value,
-                    action=u.action.value,
-                    purpose=u.purpose,
-                    why=u.why,
-                    monthly_requests=u.monthly_requests,
-                )
-                for u in c.uses
-            ],
-        )
 
 
 class CertificationStatusOut(BaseModel):
@@ -159,12 +140,4 @@ class CertificationStatusOut(BaseModel):
 
     @classmethod
     def of(cls, s: CertificationStatus, certs: list[Certification]) -> CertificationStatusOut:
-        return cls(
-            partner_id=s.partner_id,
-            last_certified_at=s.last_certified_at,
-            due_at=s.due_at,
-            overdue=s.overdue,
-            suspend_at=s.suspend_at,
-            suspended_for_it=s.suspended_for_it,
-            certifications=[CertificationOut.of(c) for c in certs],
-        )
+        return cls(**asdict(s), certifications=[CertificationOut.of(c) for c in certs])

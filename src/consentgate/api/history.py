@@ -9,13 +9,13 @@ hash that stands for them in the log's access entries.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from consentgate.api.account import PersonId
-from consentgate.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, Problem
+from consentgate.api.problems import endpoint_problems
 from consentgate.web.state import RunningDep, ServicesDep
 
 router = APIRouter(prefix="/v1/me", tags=["people"])
@@ -23,16 +23,17 @@ router = APIRouter(prefix="/v1/me", tags=["people"])
 MAX_PAGE = 200
 #: Log indexes are 64-bit signed integers in both databases.
 MAX_LOG_INDEX = (1 << 63) - 1
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    401: {"model": Problem, "description": "Not signed in", "content": {MEDIA_TYPE: {}}},
-}
+_RESPONSES = endpoint_problems({401: "Not signed in"})
 
 
 class Access(BaseModel):
+    # Read from a history row's attributes of the same names; the partner is its ``partner_id``.
+    # (A comment, not a docstring: that would become the model's description in OpenAPI.)
+    model_config = ConfigDict(from_attributes=True)
+
     log_index: int = Field(description="The log entry recording this access")
     at: datetime
-    partner: str
+    partner: str = Field(validation_alias="partner_id")
     category: str
     action: str
     purpose: str
@@ -76,20 +77,6 @@ def my_history(
     rows = services.people.access_history(person_id, before=before, limit=limit)
     return History(
         person_reference=running.person_ref(person_id),
-        accesses=[
-            Access(
-                log_index=r.log_index,
-                at=r.at,
-                partner=r.partner_id,
-                category=r.category,
-                action=r.action,
-                purpose=r.purpose,
-                decision=r.decision,
-                role=r.role,
-                reasons=list(r.reasons) if r.reasons is not None else None,
-                records_returned=r.records_returned,
-            )
-            for r in rows
-        ],
+        accesses=[Access.model_validate(r) for r in rows],
         next_before=rows[-1].log_index if len(rows) == limit else None,
     )

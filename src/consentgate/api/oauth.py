@@ -7,11 +7,13 @@ These answer in their RFCs' own formats, not RFC 9457 problems: errors are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -98,6 +100,14 @@ _FORM = {
         "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
     }
 }
+
+
+def _form_endpoint(
+    path: str, body: type[BaseModel] | None = None
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Route a POST of an OAuth form endpoint (token, introspection, revocation): a form body in,
+    ``body`` (None: no JSON body) or an RFC 6749 §5.2 error out, as the OpenAPI document says."""
+    return router.post(path, response_model=body, responses=_OAUTH_ERRORS, openapi_extra=_FORM)
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -230,12 +240,7 @@ async def authorize_decision(request: Request, state: State) -> Response:
     return response
 
 
-@router.post(
-    "/oauth/token",
-    response_model=TokenBody,
-    responses=_OAUTH_ERRORS,
-    openapi_extra=_FORM,
-)
+@_form_endpoint("/oauth/token", TokenBody)
 async def token(request: Request, server: AuthorizationDep) -> Response:
     """Token endpoint (RFC 6749 §3.2): ``authorization_code`` with ``code_verifier``, or ``refresh_token``."""
     return await _endpoint(request, server, None)
@@ -259,18 +264,13 @@ async def _endpoint(
     return response
 
 
-@router.post(
-    "/oauth/introspect",
-    response_model=IntrospectionBody,
-    responses=_OAUTH_ERRORS,
-    openapi_extra=_FORM,
-)
+@_form_endpoint("/oauth/introspect", IntrospectionBody)
 async def introspect(request: Request, server: AuthorizationDep) -> Response:
     """Token introspection (RFC 7662 §2): a client learns whether its own token is active."""
     return await _endpoint(request, server, "introspection")
 
 
-@router.post("/oauth/revoke", responses=_OAUTH_ERRORS, openapi_extra=_FORM)
+@_form_endpoint("/oauth/revoke")
 async def revoke(request: Request, server: AuthorizationDep) -> Response:
     """Token revocation (RFC 7009 §2): revokes the token and every token of its family."""
     return await _endpoint(request, server, "revocation")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -25,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consentgate import logs
-from consentgate.api.problems import MEDIA_TYPE, Problem, problem_response
+from consentgate.api.problems import problem_docs, problem_response
 from consentgate.services import metrics
 from consentgate.services.access import new_request_id
 from consentgate.services.readiness import unready
@@ -94,13 +93,7 @@ class Operations:
 
 router = APIRouter(tags=["operations"])
 
-_NOT_READY: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": Problem,
-        "description": "Not ready: `reasons` names the failed checks",
-        "content": {MEDIA_TYPE: {}},
-    }
-}
+_NOT_READY = problem_docs({503: "Not ready: `reasons` names the failed checks"})
 
 
 @router.get("/healthz", response_class=PlainTextResponse)

@@ -8,6 +8,7 @@ and, where the engine decided, ``reasons`` (stable reason codes). The body itsel
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,17 +29,30 @@ from consentgate.problems import MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem, problem
 
 log = logging.getLogger("consentgate.api")
 
+
+def problem_docs(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """For OpenAPI: each status, with its description, answered by a problem document."""
+    return {
+        status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {}}}
+        for status, text in descriptions.items()
+    }
+
+
 #: For OpenAPI: every JSON endpoint documents these.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {}}}
-    for status, text in {
+PROBLEM_RESPONSES = problem_docs(
+    {
         400: "Malformed request",
         404: "Unknown id",
         409: "Conflicts with the current state",
         422: "Invalid fields",
         503: "The database or the log is unavailable; nothing was returned",
-    }.items()
-}
+    }
+)
+
+
+def endpoint_problems(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """For OpenAPI: the problems every JSON endpoint documents, and the endpoint's own."""
+    return {**PROBLEM_RESPONSES, **problem_docs(descriptions)}
 
 
 __all__ = [
@@ -46,7 +60,9 @@ __all__ = [
     "PROBLEM_RESPONSES",
     "PROBLEM_TYPE_BASE",
     "Problem",
+    "endpoint_problems",
     "install",
+    "problem_docs",
     "problem_response",
 ]
 

@@ -27,7 +27,7 @@ from consentgate.api.admin_models import (
     PersonOut,
     PurposeOut,
 )
-from consentgate.cli.common import DatabaseOption, connect, console, print_json
+from consentgate.cli.common import DatabaseOption, connect, print_json, say
 from consentgate.domain import PartnerStatus
 from consentgate.errors import InvalidInput
 from consentgate.services.wiring import Services
@@ -50,11 +50,6 @@ def _services(database: str | None) -> Services:
     return connect(database, migrate=True)
 
 
-def _say(text: str) -> None:
-    """One human-readable message; long lines stay whole (no wrapping, no markup)."""
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
-
-
 def _show(data: BaseModel | list[Any], as_json: bool, text: str | None = None) -> None:
     if as_json:
         dumped = (
@@ -64,7 +59,7 @@ def _show(data: BaseModel | list[Any], as_json: bool, text: str | None = None) -
         )
         print_json(dumped)
     elif text is not None:
-        _say(text)
+        say(text)
 
 
 # --- partner --------------------------------------------------------------------------------------
@@ -105,7 +100,7 @@ def partner_show(partner_id: str, database: DatabaseOption = None, as_json: Json
     lines = [f"{p.id}: {p.name} ({p.kind}), {p.status}"]
     lines += [_agreement_line(a) for a in agreements]
     lines.append(f"open deletion obligations: {len(open_)}")
-    _say("\n".join(lines))
+    say("\n".join(lines))
 
 
 def _status(
@@ -351,7 +346,7 @@ def person_show(person_id: str, database: DatabaseOption = None, as_json: Json =
     if as_json:
         print_json(p.model_dump(mode="json") | {"settings": settings})
         return
-    _say(f"{p.id}: {p.handle} ({p.display_name}) {settings}")
+    say(f"{p.id}: {p.handle} ({p.display_name}) {settings}")
 
 
 @person_app.command("import")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from consentgate.cli.common import (
@@ -37,6 +38,17 @@ from consentgate.errors import InvalidInput
 from consentgate.store.bulk import is_empty
 
 app = typer.Typer(help="The demo population.", no_args_is_help=True)
+
+
+def _progress(output: Console) -> Progress:
+    """A progress bar for the long demo jobs: what is being done, how far, and the time so far."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=output,
+    )
 
 
 @app.command("seed")
@@ -68,13 +80,7 @@ def seed_command(
         return
     as_of = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
+    with _progress(console) as bar:
         people_task = bar.add_task("people", total=people)
         records_task = bar.add_task("their data", total=people)
 
@@ -130,13 +136,7 @@ def replay_command(
     # ``partner.suspended``): not warnings to print over the progress bar.
     logging.getLogger("consentgate.services.findings").setLevel(logging.ERROR)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    ) as bar:
+    with _progress(err_console) as bar:
         task = bar.add_task("replaying 2010", total=None)
 
         def progress(done: int, total: int, month: str) -> None:

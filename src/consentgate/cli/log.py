@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from consentgate.cli.common import progress_bar, run
 from consentgate.config import Settings, load_settings
-from consentgate.errors import ConfigError, Error, InvalidInput, Unavailable
+from consentgate.errors import ConfigError, InvalidInput, Unavailable
 from consentgate.ledger.keys import generate_key_file, load_signer, signer_from_settings
 from consentgate.ledger.note import Checkpoint, NoteVerifier
 from consentgate.ledger.tiles import TileId
@@ -131,15 +130,21 @@ def keygen(
     print(signer.verifier.encode())
 
 
+#: ``--url``, ``--database`` and ``--vkey``: where a verifier reads the log, and the key it checks.
+LogUrlOption = Annotated[
+    str | None, typer.Option("--url", help="The log's URL prefix, e.g. https://host/log.")
+]
+LogDatabaseOption = Annotated[
+    str | None, typer.Option("--database", help="Read the log from this database URL.")
+]
+VkeyOption = Annotated[str | None, typer.Option("--vkey", help="The log's verifier key.")]
+
+
 @app.command()
 def verify(
-    url: Annotated[
-        str | None, typer.Option(help="The log's URL prefix, e.g. https://host/log.")
-    ] = None,
-    database: Annotated[
-        str | None, typer.Option(help="Read the log from this database URL.")
-    ] = None,
-    vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key.")] = None,
+    url: LogUrlOption = None,
+    database: LogDatabaseOption = None,
+    vkey: VkeyOption = None,
     state_file: Annotated[
         Path | None, typer.Option(help="Where to keep the last checkpoint seen.")
     ] = None,
@@ -156,13 +161,7 @@ def verify(
     source: HttpLogSource | DatabaseLogSource = (
         HttpLogSource(url) if url is not None else DatabaseLogSource(str(database))
     )
-    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("verify", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar("verifying") as progress:
         try:
             checkpoint = verify_log(source, verifier, previous, progress)
         except UnsignedEntries:
@@ -182,11 +181,7 @@ def verify(
 
 def main() -> None:
     """Run ``log`` on its own (``python -m consentgate.cli.log``): one-line errors, exit 1."""
-    try:
-        app(standalone_mode=True)
-    except Error as err:
-        print(f"consentgate log: error: {err.message}", file=sys.stderr)
-        sys.exit(1)
+    run(app, "consentgate log")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,13 @@
-"""The ``consentgate`` entry point. Errors are caught here, once: a one-line message, exit 1."""
+"""The ``consentgate`` entry point. Errors are caught here, once (by :func:`common.run`): a
+one-line message, exit 1."""
 
 from __future__ import annotations
-
-import sys
 
 import typer
 
 from consentgate.cli import admin, bench, db, demo, findings, policy, report, serve, staff
 from consentgate.cli import log as log_cli
-from consentgate.errors import Error
+from consentgate.cli.common import run
 
 app = typer.Typer(
     help="consentgate: partner access to personal data, only with consent, always logged.",
@@ -33,8 +32,4 @@ app.command("findings")(findings.findings)
 
 
 def main() -> None:
-    try:
-        app(standalone_mode=True)
-    except Error as err:
-        print(f"consentgate: error: {err.message}", file=sys.stderr)
-        sys.exit(1)
+    run(app, "consentgate")

@@ -13,23 +13,27 @@ from __future__ import annotations
 
 import base64
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from consentgate.cli.common import DatabaseOption, connect, settings_from
-from consentgate.cli.log import HttpLogSource, _verifier
+from consentgate.cli.common import DatabaseOption, connect, progress_bar, settings_from
+from consentgate.cli.log import (
+    HttpLogSource,
+    LogDatabaseOption,
+    LogUrlOption,
+    VkeyOption,
+    _verifier,
+)
 from consentgate.cli.policy import parse_at
 from consentgate.errors import InvalidInput, NotFound, Unavailable
 from consentgate.services.reports.formats import ReportFile, format_of
-from consentgate.services.reports.service import recompute_from_log
-from consentgate.services.reports.stream import EntryBatches, bundle_batches
+from consentgate.services.reports.service import ReportService, recompute_from_log
+from consentgate.services.reports.stream import EntryBatches, Progress, bundle_batches
 from consentgate.services.reports.verify import verify_report
 from consentgate.web.report_html import render
 
@@ -44,19 +48,6 @@ Format = Annotated[
 ]
 
 
-@contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A Rich progress bar on standard error (when it is a terminal) over the log's entries."""
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 def _write(signed: ReportFile, out: Path | None, fmt: str | None) -> None:
     chosen = format_of(str(out), fmt) if out is not None else format_of("", fmt or "json")
     data = render(signed, chosen)
@@ -69,6 +60,20 @@ def _write(signed: ReportFile, out: Path | None, fmt: str | None) -> None:
         raise InvalidInput(f"cannot write {out}: {err.strerror}") from None
     report = signed.report
     print(f"wrote {out}: {report.kind} report at log size {report.log.size}", file=sys.stderr)
+
+
+def _count(
+    compute: Callable[[ReportService, Progress], ReportFile],
+    out: Path | None,
+    fmt: str | None,
+    database: str | None,
+) -> None:
+    """Compute one signed report from the database's log (a progress bar on standard error
+    while the entries are counted) and write it as ``--out``/``--format`` say."""
+    reports = connect(database, migrate=False).reports()
+    with progress_bar("counting") as bar:
+        signed = compute(reports, bar)
+    _write(signed, out, fmt)
 
 
 def _moment(value: str) -> datetime:
@@ -91,10 +96,7 @@ def transparency(
     begin, finish = _moment(start), _moment(end)
     if out is not None or fmt is not None:
         format_of(str(out or ""), fmt)  # a bad format fails before the log is read
-    reports = connect(database, migrate=False).reports()
-    with progress_bar("counting") as bar:
-        signed = reports.transparency(begin, finish, bar)
-    _write(signed, out, fmt)
+    _count(lambda reports, bar: reports.transparency(begin, finish, bar), out, fmt, database)
 
 
 @app.command()
@@ -105,10 +107,7 @@ def partner(
     database: DatabaseOption = None,
 ) -> None:
     """A record of processing for one partner (GDPR Art. 30 style)."""
-    reports = connect(database, migrate=False).reports()
-    with progress_bar("counting") as bar:
-        signed = reports.partner(partner_id, bar)
-    _write(signed, out, fmt)
+    _count(lambda reports, bar: reports.partner(partner_id, bar), out, fmt, database)
 
 
 @app.command()
@@ -119,10 +118,7 @@ def person(
     database: DatabaseOption = None,
 ) -> None:
     """Every recipient of one person's data (GDPR Art. 15(1)(c)); names nobody else."""
-    reports = connect(database, migrate=False).reports()
-    with progress_bar("counting") as bar:
-        signed = reports.person(person_id, bar)
-    _write(signed, out, fmt)
+    _count(lambda reports, bar: reports.person(person_id, bar), out, fmt, database)
 
 
 class HttpLog:
@@ -157,13 +153,9 @@ class HttpLog:
 @app.command()
 def verify(
     file: Annotated[Path, typer.Argument(help="The report (JSON, CSV or HTML).")],
-    url: Annotated[
-        str | None, typer.Option(help="The log's URL prefix, e.g. https://host/log.")
-    ] = None,
-    database: Annotated[
-        str | None, typer.Option(help="Read the log from this database URL.")
-    ] = None,
-    vkey: Annotated[str | None, typer.Option("--vkey", help="The log's verifier key.")] = None,
+    url: LogUrlOption = None,
+    database: LogDatabaseOption = None,
+    vkey: VkeyOption = None,
 ) -> None:
     """Check the signature and the checkpoint, recompute from the log, name the first
     difference. Exits non-zero on any failure."""

@@ -8,13 +8,13 @@ an argument, where other users of the machine could read them.
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
 
-from consentgate.cli.common import DatabaseOption, connect, console, print_json
-from consentgate.domain.staff import ApiToken, StaffMember, parse_role
+from consentgate.cli.common import DatabaseOption, connect, print_json, say
+from consentgate.domain.staff import ApiToken, Role, StaffMember, parse_role
 from consentgate.errors import InvalidInput
 from consentgate.services.staff import MAX_TOKEN_DAYS
 from consentgate.services.wiring import Services
@@ -35,10 +35,6 @@ def _services(database: str | None) -> Services:
     return connect(database, migrate=True)
 
 
-def _say(text: str) -> None:
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
-
-
 def read_password() -> str:
     """The new password: prompted twice on a terminal, else the first line of stdin."""
     if sys.stdin.isatty():
@@ -50,25 +46,24 @@ def read_password() -> str:
     return password
 
 
+def _json_value(value: object) -> object:
+    """A field as JSON: a role by its value, a time in ISO 8601, anything else (None too) as is."""
+    if isinstance(value, Role):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 def _member_json(member: StaffMember) -> dict[str, object]:
-    return {
-        "id": member.id,
-        "handle": member.handle,
-        "role": member.role.value,
-        "created_at": member.created_at.isoformat(),
-        "disabled_at": member.disabled_at.isoformat() if member.disabled_at else None,
-    }
+    fields = ("id", "handle", "role", "created_at", "disabled_at")
+    return {name: _json_value(getattr(member, name)) for name in fields}
 
 
 def _token_json(token: ApiToken) -> dict[str, object]:
-    return {
-        "id": token.id,
-        "name": token.name,
-        "role": token.role.value,
-        "created_at": token.created_at.isoformat(),
-        "expires_at": token.expires_at.isoformat(),
-        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
-    }
+    """A token as JSON: its secret is never kept, and its owner is the member being listed."""
+    fields = ("id", "name", "role", "created_at", "expires_at", "revoked_at")
+    return {name: _json_value(getattr(token, name)) for name in fields}
 
 
 @app.command("create")
@@ -85,7 +80,7 @@ def create(
     if as_json:
         print_json(_member_json(member))
     else:
-        _say(f"created {member.role} {member.handle}")
+        say(f"created {member.role} {member.handle}")
 
 
 @app.command("list")
@@ -97,14 +92,14 @@ def list_staff(database: DatabaseOption = None, as_json: Json = False) -> None:
         return
     for m in members:
         state = f"disabled {m.disabled_at:%Y-%m-%d %H:%M}" if m.disabled_at else "active"
-        _say(f"{m.handle}\t{m.role}\t{state}")
+        say(f"{m.handle}\t{m.role}\t{state}")
 
 
 @app.command("disable")
 def disable(handle: Handle, database: DatabaseOption = None) -> None:
     """Disable an account: its console sessions and API tokens stop working at once."""
     member = _services(database).staff.disable(handle)
-    _say(f"disabled {member.handle}")
+    say(f"disabled {member.handle}")
 
 
 @app.command("reset-password")
@@ -113,7 +108,7 @@ def reset_password(handle: Handle, database: DatabaseOption = None) -> None:
     services = _services(database)
     services.staff.by_handle(handle)  # an unknown handle fails before the prompt
     member = services.staff.reset_password(handle, read_password())
-    _say(f"new password set for {member.handle}; their sessions ended")
+    say(f"new password set for {member.handle}; their sessions ended")
 
 
 @token_app.command("create")
@@ -139,8 +134,8 @@ def token_create(
     if as_json:
         print_json({**_token_json(issued.token), "token": issued.secret})
         return
-    _say(issued.secret)
-    _say(f"({issued.token.role} token {name!r} of {handle}, expires {expires:%Y-%m-%d})")
+    say(issued.secret)
+    say(f"({issued.token.role} token {name!r} of {handle}, expires {expires:%Y-%m-%d})")
 
 
 @token_app.command("list")
@@ -153,4 +148,4 @@ def token_list(handle: Handle, database: DatabaseOption = None, as_json: Json = 
         return
     for t in tokens:
         state = "revoked" if t.revoked_at else f"expires {t.expires_at:%Y-%m-%d}"
-        _say(f"{t.id}\t{t.name}\t{t.role}\t{state}")
+        say(f"{t.id}\t{t.name}\t{t.role}\t{state}")

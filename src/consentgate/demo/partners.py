@@ -8,6 +8,7 @@ partner's feature needs.
 from __future__ import annotations
 
 import random
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,7 +35,7 @@ def _cap(
     category: Category,
     action: Action,
     purpose: str,
-    fields: set[str] | None = None,
+    fields: AbstractSet[str] | None = None,
     scope: RecordScope = RecordScope.ALL,
     quota: tuple[int, int] | None = None,
 ) -> Capability:
@@ -51,11 +52,20 @@ def _cap(
 
 
 @dataclass(frozen=True)
-class DemoPartner:
+class PartnerProfile:
+    """Who a partner is and what its current agreement lets it do: what the seeded demo and the
+    replayed story both say of each partner."""
+
     id: str
     name: str
     kind: str
     capabilities: tuple[Capability, ...]
+
+
+@dataclass(frozen=True)
+class DemoPartner(PartnerProfile):
+    """A partner of the seeded demo, with the history of its agreement versions."""
+
     #: Years (from 2010) in which agreement versions were signed; the last one is current.
     since: int
     #: The current agreement was ended early (the partner is then also suspended).
@@ -65,20 +75,26 @@ class DemoPartner:
     current_ends_in_days: int = 700
 
 
+#: The message fields a partner posting into conversations is agreed to see.
+MESSAGE_FIELDS = frozenset({"id", "thread_id", "body", "sent_at"})
+
+
+def _posts_in_conversations(purpose: str) -> tuple[Capability, Capability]:
+    """A feature that posts into people's conversations: it writes messages and reads back only
+    the ones it wrote."""
+    return (
+        _cap(Category.MESSAGES, R, purpose, MESSAGE_FIELDS, RecordScope.CREATED_BY_PARTNER),
+        _cap(Category.MESSAGES, W, purpose, MESSAGE_FIELDS),
+    )
+
+
 BIG_PARTNERS = [
     DemoPartner(
         "tunes",
         "Tunes Music",
         "music streamer",
         (
-            _cap(
-                Category.MESSAGES,
-                R,
-                "music.share",
-                {"id", "thread_id", "body", "sent_at"},
-                RecordScope.CREATED_BY_PARTNER,
-            ),
-            _cap(Category.MESSAGES, W, "music.share", {"id", "thread_id", "body", "sent_at"}),
+            *_posts_in_conversations("music.share"),
             _cap(Category.FRIENDS, R, "music.share", {"id", "friend_id", "display_name"}),
         ),
         since=2010,
@@ -87,16 +103,7 @@ BIG_PARTNERS = [
         "reelview",
         "ReelView",
         "video streamer",
-        (
-            _cap(
-                Category.MESSAGES,
-                R,
-                "video.watch_party",
-                {"id", "thread_id", "body", "sent_at"},
-                RecordScope.CREATED_BY_PARTNER,
-            ),
-            _cap(Category.MESSAGES, W, "video.watch_party", {"id", "thread_id", "body", "sent_at"}),
-        ),
+        (*_posts_in_conversations("video.watch_party"),),
         since=2011,
     ),
     DemoPartner(
@@ -108,7 +115,7 @@ BIG_PARTNERS = [
                 Category.MESSAGES,
                 R,
                 "bank.payments",
-                {"id", "thread_id", "body", "sent_at"},
+                MESSAGE_FIELDS,
                 RecordScope.SINCE_GRANT,
                 (1000, 86400),
             ),

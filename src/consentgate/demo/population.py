@@ -209,6 +209,18 @@ def people_rows(seed: int, chunk: int, total: int, as_of: datetime) -> Rows:
     return rows
 
 
+#: The tables of people's data (:func:`record_rows`), in the order their foreign keys need.
+RECORD_TABLES = (
+    "friendships",
+    "contacts",
+    "threads",
+    "thread_participants",
+    "messages",
+    "events",
+    "event_attendees",
+)
+
+
 def record_rows(seed: int, chunk: int, total: int, as_of: datetime, partner_ids: list[str]) -> Rows:
     """Friends, contacts, threads with messages, and events of the people in ``chunk``."""
     rng = random.Random(f"{seed}/records/{chunk}")
@@ -221,18 +233,7 @@ def record_rows(seed: int, chunk: int, total: int, as_of: datetime, partner_ids:
         ids.event,
         ids.attendee,
     )
-    rows: Rows = {
-        k: []
-        for k in (
-            "friendships",
-            "contacts",
-            "threads",
-            "thread_participants",
-            "messages",
-            "events",
-            "event_attendees",
-        )
-    }
+    rows: Rows = {table: [] for table in RECORD_TABLES}
     span = max(1, min(200, total - 1))
     for n in range(chunk * CHUNK, min(total, (chunk + 1) * CHUNK)):
         me = person_id(n)

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from consentgate.demo.population import RECORD_TABLES
 from consentgate.demo.replay_rows import Outcome, Table
 from consentgate.demo.story import GRANT_DAYS, Ask, StoryPartner
 from consentgate.demo.story import purposes as story_purposes
@@ -31,17 +32,7 @@ from consentgate.services.wiring import Running, Services
 from consentgate.store.bulk import insert_rows
 
 #: Tables of the world, in the order their foreign keys need.
-_TABLES = (
-    "people",
-    "privacy_settings",
-    "friendships",
-    "contacts",
-    "threads",
-    "thread_participants",
-    "messages",
-    "events",
-    "event_attendees",
-)
+_TABLES = ("people", "privacy_settings", *RECORD_TABLES)
 #: A partner certifies again this long after its last certification (it is due after a year).
 _RECERTIFY = timedelta(days=365)
 

@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from consentgate.demo.partners import BIG_PARTNERS, PURPOSES, DemoPartner
+from consentgate.demo.partners import BIG_PARTNERS, PURPOSES, DemoPartner, PartnerProfile
 from consentgate.domain import Action, Capability, Category, RecordScope
 from consentgate.domain.records import FIELDS
 
@@ -74,13 +74,9 @@ class Ask:
 
 
 @dataclass(frozen=True)
-class StoryPartner:
+class StoryPartner(PartnerProfile):
     """A partner of the story: what it signed, what it asked for, and how many people used it."""
 
-    id: str
-    name: str
-    kind: str
-    capabilities: tuple[Capability, ...]
     terms: tuple[Term, ...]
     asks: tuple[Ask, ...]
     #: Share of the people who used its app (its users; the others only appear as their friends).

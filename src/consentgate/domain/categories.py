@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
 
 from consentgate.errors import InvalidInput
+
+#: An enumeration of named values, as :func:`parse_enum` reads them.
+_Named = TypeVar("_Named", bound=StrEnum)
 
 
 class Category(StrEnum):
@@ -24,19 +28,21 @@ class Action(StrEnum):
     WRITE = "write"
 
 
+def parse_enum(kind: type[_Named], value: str, noun: str) -> _Named:
+    """The member of ``kind`` named ``value``, or :class:`InvalidInput` naming the ``noun`` and
+    listing the known values (one message for every enumerated input: categories, actions, …)."""
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"unknown {noun} {value!r} (known: {known})") from None
+
+
 def parse_category(value: str) -> Category:
     """The category named ``value``, or :class:`InvalidInput` listing the known ones."""
-    try:
-        return Category(value)
-    except ValueError:
-        known = ", ".join(c.value for c in Category)
-        raise InvalidInput(f"unknown category {value!r} (known: {known})") from None
+    return parse_enum(Category, value, "category")
 
 
 def parse_action(value: str) -> Action:
     """The action named ``value``, or :class:`InvalidInput` listing the known ones."""
-    try:
-        return Action(value)
-    except ValueError:
-        known = ", ".join(a.value for a in Action)
-        raise InvalidInput(f"unknown action {value!r} (known: {known})") from None
+    return parse_enum(Action, value, "action")

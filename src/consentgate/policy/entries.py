@@ -1,14 +1,8 @@
 """The entries of the decision index: partners with their agreement windows, grants, settings masks.
 
 Split from :mod:`consentgate.policy.index` so each file reads in one sitting; see there for the
-index as a whole.
-
-The index holds, per partner, its status and the capabilities of every agreement version with
-their validity windows; per (partner, person), the person's grants; per person, their privacy
-settings as a small bit mask; and the registered purposes. It is built in bulk from plain rows
-(see :mod:`consentgate.store.policy_source`) and kept coherent by replacing one key at a time
-(``put_*``), each replacement a single dictionary assignment, so a decision running at the same
-time sees either the old or the new state of that key, never a half-built one.
+index as a whole: what it holds, how it is built from rows and how it stays coherent while
+decisions read it.
 
 Times are POSIX seconds (floats) here: the hot path compares floats, not datetimes.
 """

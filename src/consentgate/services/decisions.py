@@ -57,11 +57,14 @@ from consentgate.services import metrics
 from consentgate.services.base import ChangeKind
 from consentgate.store import Database
 from consentgate.store import policy_source as source
-from consentgate.store.changes import Change, FeedWatermark, changes_after, last_seq
+from consentgate.store.changes import (
+    FEED_PAGE,
+    Change,
+    FeedWatermark,
+    changes_after,
+    last_seq,
+)
 
-#: A gap in the feed's sequence (a transaction that has not committed yet, or rolled back) is
-#: re-read for this long before it is given up on.
-GAP_SECONDS = 10.0
 #: Above this many people's grants to one partner in one batch, re-read the partner's grants at once.
 _BULK_PAIRS = 50
 #: From this many people on, the loaded index is frozen out of the garbage collector's sight.
@@ -95,8 +98,7 @@ class DecisionService:
         self._watermark: FeedWatermark | None = None  # set while following the store
         self._lock = threading.RLock()
         self._seq = 0  # every change up to here is applied
-        self._applied: set[int] = set()  # applied changes above ``_seq``
-        self._gap_since: float | None = None
+        self._applied: set[int] = set()  # changes above ``_seq`` applied by write-through
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         #: Set when a committed change could not be applied: deny until a sync catches up.
@@ -117,7 +119,7 @@ class DecisionService:
             index.load_grants(source.grant_rows(conn))
             index.prime(self.clock().timestamp())
             self._swap(index)
-            self._seq, self._applied, self._gap_since = seq, set(), None
+            self._seq, self._applied = seq, set()
         if len(index.settings) >= _FREEZE_PEOPLE:
             # A big index lives as long as the process: move it out of the collector's way, so
             # full collections do not walk millions of entries (and pause decisions) again.
@@ -178,21 +180,31 @@ class DecisionService:
     def sync(self, trigger: str = "poll") -> int:
         """Apply every change in the feed not applied yet; returns how many were applied.
         ``trigger`` names what asked, for the catch-up count (``services.metrics``)."""
+        applied = 0
         with self._lock, self.db.read() as conn:
-            fresh = [c for c in changes_after(conn, self._seq) if c.seq not in self._applied]
-            if fresh:
-                metrics.FRESHNESS_CATCHUPS.labels(trigger).inc()
-            self._apply(conn, fresh)
-            self._applied.update(c.seq for c in fresh)
+            while True:  # page by page, in one snapshot, until the feed's end
+                read = changes_after(conn, self._seq)
+                fresh = [c for c in read if c.seq not in self._applied]
+                self._apply(conn, fresh)
+                applied += len(fresh)
+                if read:
+                    # Feed rows commit in sequence order (store.changes): a number below the
+                    # highest one read that is not there was rolled back; it is skipped at once.
+                    self._seq = read[-1].seq
+                    self._applied = {seq for seq in self._applied if seq > self._seq}
+                if len(read) < FEED_PAGE:
+                    break
             self._advance()
             self._behind = False
             self._last_sync = time.monotonic()
-        return len(fresh)
+        if applied:
+            metrics.FRESHNESS_CATCHUPS.labels(trigger).inc()
+        return applied
 
     def refresh(self) -> None:
         """Catch up with every change committed in any process before now: one read of the
-        feed's high-water mark, and a :meth:`sync` only when it moved, or when changes above a
-        gap wait for the gap to commit. :class:`Unavailable` when the feed cannot be read."""
+        feed's high-water mark, and a :meth:`sync` only when it moved, or when changes applied
+        by write-through wait above a gap. :class:`Unavailable` when the feed cannot be read."""
         watermark = self._watermark
         if watermark is None:
             return
@@ -212,19 +224,13 @@ class DecisionService:
         return time.monotonic() - self._last_sync <= max(2.0, 8 * self.poll_seconds)
 
     def _advance(self) -> None:
+        """Move ``_seq`` over the changes write-through applied in order. One applied above a
+        gap (another thread's commit whose hook has not run yet) waits for the next
+        :meth:`sync`, which reads the feed and settles the gap: the next :meth:`refresh` asks
+        for one while any wait."""
         while self._seq + 1 in self._applied:
             self._seq += 1
             self._applied.discard(self._seq)
-        if not self._applied:
-            self._gap_since = None
-            return
-        # Changes above a gap: the gap is an uncommitted (or rolled back) transaction.
-        if self._gap_since is None:
-            self._gap_since = time.monotonic()
-        elif time.monotonic() - self._gap_since > GAP_SECONDS:
-            self._seq = min(self._applied) - 1
-            self._gap_since = None
-            self._advance()
 
     def _apply(self, conn: Connection, changes: list[Change]) -> None:
         partners: set[str] = set()

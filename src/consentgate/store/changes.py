@@ -1,4 +1,16 @@
-"""The change feed: what other server processes read to keep their decision index current."""
+"""The change feed: what other server processes read to keep their decision index current.
+
+Feed rows commit in the order of their sequence numbers, so a reader that sees row *n* committed
+knows every row below *n* is committed too, or was rolled back and never will be: a gap in what
+it reads is never a change still on its way. SQLite gives that order by itself (one writer at a
+time, from ``BEGIN IMMEDIATE`` to commit). PostgreSQL hands out sequence numbers when rows are
+inserted, not when they commit, so a transaction that writes a feed row first takes a
+transaction-level advisory lock, held until it commits or rolls back: feed writers take their
+numbers, and commit, one after another (the same reason Trillian's MySQL back end and Tessera's
+assign log indexes under a lock on the tree head row). Feed writes are people's and partners'
+changes (grants, settings, agreements), not the data API's reads, so this order costs the hot
+path nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +25,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from consentgate.errors import Unavailable
 from consentgate.store.db import Database
 from consentgate.store.tables import changes
+
+#: The PostgreSQL advisory lock that puts feed writers in commit order ("CGFD"; the log's keys
+#: are in ``store.coordination``).
+_FEED_KEY = 0x43474644
+#: The most feed rows read at once.
+FEED_PAGE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +54,12 @@ def append_change(
     partner_id: str | None = None,
     ref_id: str | None = None,
 ) -> Change:
-    """Record a change in the caller's transaction and return it with its sequence number."""
+    """Record a change in the caller's transaction and return it with its sequence number.
+
+    On PostgreSQL the caller's transaction then holds the feed's lock until it ends (see the
+    module docstring): keep transactions that write the feed short."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_FEED_KEY,))
     seq = conn.execute(
         insert(changes)
         .values(kind=kind, person_id=person_id, partner_id=partner_id, ref_id=ref_id, at=at)
@@ -45,7 +68,7 @@ def append_change(
     return Change(int(seq), kind, person_id, partner_id, ref_id, at)
 
 
-def changes_after(conn: Connection, seq: int, limit: int = 10_000) -> list[Change]:
+def changes_after(conn: Connection, seq: int, limit: int = FEED_PAGE) -> list[Change]:
     query = select(changes).where(changes.c.seq > seq).order_by(changes.c.seq).limit(limit)
     return [
         Change(int(r["seq"]), r["kind"], r["person_id"], r["partner_id"], r["ref_id"], r["at"])

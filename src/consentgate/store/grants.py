@@ -101,11 +101,7 @@ def next_expiry(conn: Connection, now: datetime) -> datetime | None:
 def set_revoked(conn: Connection, grant_ids: Iterable[str], at: datetime) -> None:
     ids = list(grant_ids)
     if ids:
-        conn.execute(
-            update(grants)
-            .where(grants.c.id.in_(ids), grants.c.revoked_at.is_(None))
-            .values(revoked_at=at)
-        )
+        rows.revoke(conn, grants, at, grants.c.id.in_(ids))
 
 
 def insert_obligations(conn: Connection, obligations: Iterable[DeletionObligation]) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from consentgate.store.rows import from_row
+from consentgate.store.rows import from_row, revoke
 from consentgate.store.tables import oauth_clients, oauth_codes, oauth_tokens
 
 #: Grant ids per statement when revoking the tokens of many grants at once.
@@ -147,35 +147,18 @@ def use_refresh(conn: Connection, token_id: str, at: datetime) -> bool:
 
 
 def revoke_token(conn: Connection, token_id: str, at: datetime) -> None:
-    conn.execute(
-        update(oauth_tokens)
-        .where(oauth_tokens.c.id == token_id, oauth_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=at)
-    )
+    revoke(conn, oauth_tokens, at, oauth_tokens.c.id == token_id)
 
 
 def revoke_family(conn: Connection, family_id: str, at: datetime) -> int:
     """Revoke every token descended from one authorization; the number newly revoked."""
-    result = conn.execute(
-        update(oauth_tokens)
-        .where(oauth_tokens.c.family_id == family_id, oauth_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=at)
-    )
-    return result.rowcount
+    return revoke(conn, oauth_tokens, at, oauth_tokens.c.family_id == family_id)
 
 
 def revoke_tokens_of_grant(conn: Connection, grant_id: str, client_id: str, at: datetime) -> int:
     """Revoke every token a client holds for one grant (a replayed code, RFC 6749 §4.1.2)."""
-    result = conn.execute(
-        update(oauth_tokens)
-        .where(
-            oauth_tokens.c.grant_id == grant_id,
-            oauth_tokens.c.client_id == client_id,
-            oauth_tokens.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=at)
-    )
-    return result.rowcount
+    where = (oauth_tokens.c.grant_id == grant_id, oauth_tokens.c.client_id == client_id)
+    return revoke(conn, oauth_tokens, at, *where)
 
 
 def revoke_tokens_of_grants(conn: Connection, grant_ids: Sequence[str], at: datetime) -> int:
@@ -183,13 +166,6 @@ def revoke_tokens_of_grants(conn: Connection, grant_ids: Sequence[str], at: date
     revoked. In chunks, so that a partner's suspension stays under any bound-parameter limit."""
     revoked = 0
     for start in range(0, len(grant_ids), _CHUNK):
-        result = conn.execute(
-            update(oauth_tokens)
-            .where(
-                oauth_tokens.c.grant_id.in_(grant_ids[start : start + _CHUNK]),
-                oauth_tokens.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=at)
-        )
-        revoked += result.rowcount
+        chunk = grant_ids[start : start + _CHUNK]
+        revoked += revoke(conn, oauth_tokens, at, oauth_tokens.c.grant_id.in_(chunk))
     return revoked

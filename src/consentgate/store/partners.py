@@ -12,15 +12,8 @@ from consentgate.store.tables import partner_status_history, partners, purposes
 
 
 def insert_partner(conn: Connection, partner: Partner, at: datetime) -> None:
-    conn.execute(
-        insert(partners).values(
-            id=partner.id,
-            name=partner.name,
-            kind=partner.kind,
-            status=partner.status.value,
-            created_at=at,
-        )
-    )
+    values = rows.values(partner, partners, status=partner.status.value, created_at=at)
+    conn.execute(insert(partners).values(values))
     conn.execute(
         insert(partner_status_history).values(
             partner_id=partner.id, status=partner.status.value, reason="registered", at=at
@@ -64,11 +57,7 @@ def status_history(conn: Connection, partner_id: str) -> list[tuple[PartnerStatu
 
 
 def put_purpose(conn: Connection, purpose: Purpose) -> None:
-    conn.execute(
-        insert(purposes).values(
-            id=purpose.id, description=purpose.description, data_use=purpose.data_use
-        )
-    )
+    conn.execute(insert(purposes).values(rows.values(purpose, purposes)))
 
 
 def get_purpose(conn: Connection, purpose_id: str) -> Purpose | None:

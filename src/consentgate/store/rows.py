@@ -1,4 +1,5 @@
-"""Turning rows into domain objects and back: one place, shared by every repository."""
+"""Turning rows into domain objects and back, and the few statements every repository writes the
+same way: one place, shared by every repository."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Column, Connection, RowMapping, Table, select
+from sqlalchemy import Column, ColumnElement, Connection, RowMapping, Table, select, update
 
 from consentgate.domain import (
     Action,
@@ -64,6 +65,15 @@ def children(
     return found
 
 
+def revoke(conn: Connection, table: Table, at: datetime, *where: ColumnElement[bool]) -> int:
+    """Stamp ``revoked_at`` with ``at`` on the rows of ``table`` matching ``where`` that are not
+    revoked yet (a revocation, once made, keeps its time); how many rows it stamped."""
+    result = conn.execute(
+        update(table).where(*where, table.c.revoked_at.is_(None)).values(revoked_at=at)
+    )
+    return result.rowcount
+
+
 def person(row: RowMapping) -> Person:
     return from_row(Person, row)
 
@@ -78,13 +88,11 @@ def settings(row: RowMapping) -> PrivacySettings:
 
 
 def partner(row: RowMapping) -> Partner:
-    return Partner(
-        id=row["id"], name=row["name"], kind=row["kind"], status=PartnerStatus(row["status"])
-    )
+    return from_row(Partner, row, status=PartnerStatus(row["status"]))
 
 
 def purpose(row: RowMapping) -> Purpose:
-    return Purpose(id=row["id"], description=row["description"], data_use=row["data_use"])
+    return from_row(Purpose, row)
 
 
 def capability(row: RowMapping) -> Capability:

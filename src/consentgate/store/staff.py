@@ -9,43 +9,22 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
 from consentgate.domain.staff import ApiToken, Role, StaffMember
+from consentgate.store import rows
 from consentgate.store.tables import log_verifications, staff, staff_audit, staff_tokens
 
 
 def _member(row: RowMapping) -> StaffMember:
-    return StaffMember(
-        id=row["id"],
-        handle=row["handle"],
-        role=Role(row["role"]),
-        created_at=row["created_at"],
-        disabled_at=row["disabled_at"],
-    )
+    return rows.from_row(StaffMember, row, role=Role(row["role"]))
 
 
 def _token(row: RowMapping) -> ApiToken:
-    return ApiToken(
-        id=row["id"],
-        staff_id=row["staff_id"],
-        name=row["name"],
-        role=Role(row["role"]),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-    )
+    return rows.from_row(ApiToken, row, role=Role(row["role"]))
 
 
 # --- staff -----------------------------------------------------------------------------------------
 def insert_staff(conn: Connection, member: StaffMember, password_hash: str) -> None:
-    conn.execute(
-        insert(staff).values(
-            id=member.id,
-            handle=member.handle,
-            role=member.role.value,
-            password_hash=password_hash,
-            created_at=member.created_at,
-            disabled_at=member.disabled_at,
-        )
-    )
+    values = rows.values(member, staff, role=member.role.value, password_hash=password_hash)
+    conn.execute(insert(staff).values(values))
 
 
 def get_staff(conn: Connection, staff_id: str) -> StaffMember | None:
@@ -74,18 +53,8 @@ def set_password(conn: Connection, staff_id: str, password_hash: str) -> None:
 
 # --- API tokens ------------------------------------------------------------------------------------
 def insert_token(conn: Connection, token: ApiToken, token_hash: str) -> None:
-    conn.execute(
-        insert(staff_tokens).values(
-            id=token.id,
-            staff_id=token.staff_id,
-            name=token.name,
-            role=token.role.value,
-            token_hash=token_hash,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            revoked_at=token.revoked_at,
-        )
-    )
+    values = rows.values(token, staff_tokens, role=token.role.value, token_hash=token_hash)
+    conn.execute(insert(staff_tokens).values(values))
 
 
 def token_by_hash(conn: Connection, token_hash: str) -> tuple[ApiToken, StaffMember] | None:
@@ -116,16 +85,8 @@ def token_name_taken(conn: Connection, staff_id: str, name: str) -> bool:
 
 def revoke_token(conn: Connection, staff_id: str, token_id: str, at: datetime) -> bool:
     """Revoke one of ``staff_id``'s tokens; whether it was theirs and still unrevoked."""
-    done = conn.execute(
-        update(staff_tokens)
-        .where(
-            staff_tokens.c.id == token_id,
-            staff_tokens.c.staff_id == staff_id,
-            staff_tokens.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=at)
-    )
-    return bool(done.rowcount)
+    where = (staff_tokens.c.id == token_id, staff_tokens.c.staff_id == staff_id)
+    return bool(rows.revoke(conn, staff_tokens, at, *where))
 
 
 # --- the audit trail -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import binascii
 from dataclasses import dataclass
 
 from consentgate.errors import InvalidInput
-from consentgate.ledger.note import NoteError, NoteSigner, NoteVerifier, open_note
+from consentgate.ledger.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, open_note
 from consentgate.services.reports.document import KINDS, LogState, Report, ReportMismatch
 
 HEADER = "consentgate.report/v1"
@@ -35,8 +35,9 @@ class Signed:
     log: LogState
 
     def text(self) -> str:
-        root = base64.b64encode(self.log.root).decode()
-        return f"{HEADER}\n{self.kind}\n{self.sha256}\n{self.log.origin}\n{self.log.size}\n{root}\n"
+        """The note's six lines; the last three are the log state, written as a checkpoint is."""
+        state = Checkpoint(origin=self.log.origin, size=self.log.size, root=self.log.root)
+        return f"{HEADER}\n{self.kind}\n{self.sha256}\n{state.text()}"
 
     @classmethod
     def parse(cls, text: str) -> Signed:
