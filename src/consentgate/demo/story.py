@@ -118,6 +118,12 @@ def _story_partner(
     )
 
 
+def _private_messages(purpose: str) -> tuple[Ask, Ask]:
+    """What the music streamer, the video streamer and the bank asked for: their users' private
+    messages, all of them, to read and to write."""
+    return Ask(Category.MESSAGES, R, purpose), Ask(Category.MESSAGES, W, purpose)
+
+
 #: The six partners the story names, with the capabilities of the demo's agreements
 #: (:data:`consentgate.demo.partners.BIG_PARTNERS`).
 NAMED = (
@@ -125,8 +131,7 @@ NAMED = (
         "tunes",
         _terms(2010, 3),
         (
-            Ask(Category.MESSAGES, R, "music.share"),
-            Ask(Category.MESSAGES, W, "music.share"),
+            *_private_messages("music.share"),
             Ask(Category.FRIENDS, R, "music.share"),
         ),
         0.15,
@@ -135,10 +140,7 @@ NAMED = (
     _story_partner(
         "reelview",
         _terms(2011, 2, ended=at(2015, 7)),
-        (
-            Ask(Category.MESSAGES, R, "video.watch_party"),
-            Ask(Category.MESSAGES, W, "video.watch_party"),
-        ),
+        (*_private_messages("video.watch_party"),),
         0.10,
         "read and wrote private messages; its feature was shut down in 2015, its access was not",
     ),
@@ -146,8 +148,7 @@ NAMED = (
         "northbank",
         _terms(2013, 2),
         (
-            Ask(Category.MESSAGES, R, "bank.payments"),
-            Ask(Category.MESSAGES, W, "bank.payments"),
+            *_private_messages("bank.payments"),
             Ask(Category.PROFILE, R, "bank.payments"),
         ),
         0.08,

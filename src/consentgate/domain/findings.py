@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Final
 
 from consentgate.domain.categories import Action, Category
+from consentgate.domain.grants import GrantScope
 from consentgate.errors import InvalidInput
 
 
@@ -159,7 +160,8 @@ class CertifiedUse:
         return (self.category.value, self.action.value, self.purpose)
 
     def __str__(self) -> str:
-        return f"{self.category}.{self.action}:{self.purpose}"
+        """Written as the grant scope it names is (``category.action:purpose``)."""
+        return str(GrantScope(self.category, self.action, self.purpose))
 
 
 @dataclass(frozen=True, slots=True)

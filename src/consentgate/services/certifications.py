@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from consentgate.domain import PartnerStatus
-from consentgate.domain.clock import Clock
 from consentgate.domain.findings import Certification, CertifiedUse
 from consentgate.errors import Conflict, NotFound, NotInAgreement
 from consentgate.policy import findings as rules
-from consentgate.policy.finding_facts import Thresholds
-from consentgate.services.base import ChangeKind, ChangeListener, Service, new_id
-from consentgate.store import Database
+from consentgate.services.base import (
+    ChangeKind,
+    FindingRulesService,
+    existing,
+    new_id,
+)
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import certifications as certification_rows
 from consentgate.store import finding_facts as fact_rows
@@ -40,27 +42,15 @@ class CertificationStatus:
     suspended_for_it: bool
 
 
-class CertificationService(Service):
+class CertificationService(FindingRulesService):
     """Record certifications and say where each partner stands."""
-
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        listeners: list[ChangeListener],
-        thresholds: Thresholds | None = None,
-    ) -> None:
-        super().__init__(db, clock, listeners)
-        self.thresholds = thresholds or Thresholds()
 
     def certify(
         self, partner_id: str, uses: tuple[CertifiedUse, ...], *, via: str = "partner"
     ) -> Certification:
         """Record ``partner_id``'s statement now; refuse capabilities its agreement lacks (422)."""
         with self.write() as w:
-            partner = partner_rows.get_partner(w.conn, partner_id)
-            if partner is None:
-                raise NotFound(f"unknown partner {partner_id!r}")
+            partner = existing("partner", partner_id, partner_rows.get_partner(w.conn, partner_id))
             if partner.status is PartnerStatus.TERMINATED:
                 raise Conflict(f"partner {partner_id!r} is terminated")
             now = self.clock()

@@ -65,11 +65,7 @@ class ClientService(Service):
         return IssuedClient(client, secret)
 
     def get_client(self, client_id: str) -> ClientRow:
-        with self.db.read() as conn:
-            client = client_rows.get_client(conn, client_id)
-        if client is None:
-            raise NotFound(f"unknown client {client_id!r}")
-        return client
+        return self.lookup("client", client_id, client_rows.get_client)
 
     def rotate_secret(self, client_id: str) -> IssuedClient:
         """A new secret; the old one stops working at once."""

@@ -29,14 +29,16 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from consentgate.domain import PartnerStatus
-from consentgate.domain.clock import Clock
 from consentgate.domain.findings import SEVERITY_ORDER, Finding, FindingRule, Observation
-from consentgate.errors import InvalidInput, NotFound
+from consentgate.errors import InvalidInput
 from consentgate.policy import findings as rules
-from consentgate.policy.finding_facts import PartnerFacts, Scope, Thresholds
-from consentgate.services.base import ChangeKind, ChangeListener, Service
+from consentgate.policy.finding_facts import PartnerFacts, Scope
+from consentgate.services.base import (
+    ChangeKind,
+    FindingRulesService,
+    existing,
+)
 from consentgate.services.partners import change_status
-from consentgate.store import Database
 from consentgate.store import finding_facts as fact_rows
 from consentgate.store import findings as finding_rows
 
@@ -64,18 +66,8 @@ class Evaluation:
     seconds: float
 
 
-class FindingsService(Service):
+class FindingsService(FindingRulesService):
     """Evaluate, list, show and acknowledge findings."""
-
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        listeners: list[ChangeListener],
-        thresholds: Thresholds | None = None,
-    ) -> None:
-        super().__init__(db, clock, listeners)
-        self.thresholds = thresholds or Thresholds()
 
     # -- evaluation ----------------------------------------------------------------------------
     def evaluate(
@@ -210,11 +202,7 @@ class FindingsService(Service):
         return sorted(found, key=sort_key)
 
     def get(self, finding_id: str) -> Finding:
-        with self.db.read() as conn:
-            found = finding_rows.get_finding(conn, finding_id)
-        if found is None:
-            raise NotFound(f"unknown finding {finding_id!r}")
-        return found
+        return self.lookup("finding", finding_id, finding_rows.get_finding)
 
     def last_evaluated(self) -> datetime | None:
         """When findings were last evaluated (None: never)."""
@@ -229,9 +217,7 @@ class FindingsService(Service):
         if len(note) > MAX_NOTE:
             raise InvalidInput(f"a note is at most {MAX_NOTE} characters")
         with self.write() as w:
-            found = finding_rows.get_finding(w.conn, finding_id)
-            if found is None:
-                raise NotFound(f"unknown finding {finding_id!r}")
+            found = existing("finding", finding_id, finding_rows.get_finding(w.conn, finding_id))
             now = self.clock()
             finding_rows.acknowledge(w.conn, finding_id, by, note, now)
             w.note(ChangeKind.FINDING, now, partner_id=found.partner_id, ref_id=finding_id)

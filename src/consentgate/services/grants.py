@@ -11,7 +11,7 @@ from consentgate.domain.obligations import ObligationReason
 from consentgate.errors import Conflict, Forbidden, InvalidInput, NotCovered, NotFound
 from consentgate.policy.index import PartnerEntry
 from consentgate.policy.reasons import AGREEMENT_NOT_COVERED
-from consentgate.services.base import ChangeKind, ChangeListener, Service, new_id
+from consentgate.services.base import ChangeKind, ChangeListener, Service, existing, new_id
 from consentgate.services.partners import active_partner, registered_purposes
 from consentgate.services.revocation import open_obligations, revoke_grants
 from consentgate.store import Database
@@ -114,11 +114,7 @@ class GrantService(Service):
         return grant
 
     def get_grant(self, grant_id: str) -> Grant:
-        with self.db.read() as conn:
-            grant = grant_rows.get_grant(conn, grant_id)
-        if grant is None:
-            raise NotFound(f"unknown grant {grant_id!r}")
-        return grant
+        return self.lookup("grant", grant_id, grant_rows.get_grant)
 
     def grants_of_person(self, person_id: str) -> list[Grant]:
         with self.db.read() as conn:
@@ -183,9 +179,11 @@ class GrantService(Service):
     def confirm_deletion(self, obligation_id: str, *, partner_id: str) -> DeletionObligation:
         """The partner confirms it deleted the data. Only the obligated partner may confirm."""
         with self.write() as w:
-            obligation = grant_rows.get_obligation(w.conn, obligation_id)
-            if obligation is None:
-                raise NotFound(f"unknown deletion obligation {obligation_id!r}")
+            obligation = existing(
+                "deletion obligation",
+                obligation_id,
+                grant_rows.get_obligation(w.conn, obligation_id),
+            )
             if obligation.partner_id != partner_id:
                 raise Forbidden("this deletion obligation belongs to another partner")
             if obligation.confirmed_at is not None:

@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
 from sqlalchemy import Connection
@@ -46,6 +46,14 @@ from consentgate.store.changes import Change
 log = logging.getLogger(__name__)
 
 
+def canonical_digest(body: Mapping[str, object]) -> str:
+    """SHA-256, hex, of ``body`` as canonical JSON (sorted keys, no spaces), so that the digest
+    in a log entry can be recomputed from the rows it names."""
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
 def agreement_digest(agreement: Agreement) -> str:
     """SHA-256 of the agreement version's canonical JSON: what exactly was signed."""
     body = {
@@ -67,9 +75,7 @@ def agreement_digest(agreement: Agreement) -> str:
             for c in agreement.capabilities
         ),
     }
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
+    return canonical_digest(body)
 
 
 class Journal:
@@ -217,9 +223,7 @@ def certification_digest(cert: Certification) -> str:
             for u in cert.uses
         ),
     }
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
+    return canonical_digest(body)
 
 
 class PersonRef:

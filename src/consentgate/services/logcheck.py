@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import RowMapping
-
 from consentgate.domain.clock import Clock
 from consentgate.errors import Conflict, Error
 from consentgate.ledger.logstore import LogReader, SignedCheckpoint
@@ -28,6 +26,7 @@ from consentgate.ledger.verify import UnsignedEntries, verify_log
 from consentgate.store import Database
 from consentgate.store import staff as rows
 from consentgate.store.log import SqlLogStore
+from consentgate.store.rows import from_row
 
 log = logging.getLogger(__name__)
 #: Entries may be committed a moment before a checkpoint signs them: wait this long, once.
@@ -66,18 +65,6 @@ class Verification:
     ok: bool | None
     message: str | None
 
-    @classmethod
-    def of(cls, row: RowMapping) -> Verification:
-        return cls(
-            row["id"],
-            row["started_at"],
-            row["started_by"],
-            row["finished_at"],
-            row["size"],
-            row["ok"],
-            row["message"],
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class LogStatus:
@@ -110,7 +97,7 @@ class LogChecks:
         return LogStatus(
             store.committed_size(),
             store.latest_checkpoint(),
-            Verification.of(last) if last is not None else None,
+            from_row(Verification, last) if last is not None else None,
             running,
         )
 

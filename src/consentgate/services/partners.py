@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from consentgate.domain import Agreement, Capability, Partner, PartnerStatus, Purpose
 from consentgate.domain.obligations import ObligationReason
 from consentgate.errors import Conflict, InvalidInput, NotFound
-from consentgate.services.base import ChangeKind, Service, new_id
+from consentgate.services.base import ChangeKind, Service, existing, new_id
 from consentgate.services.revocation import revoke_grants
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import grants as grant_rows
@@ -23,9 +23,7 @@ if TYPE_CHECKING:
 
 def active_partner(conn: Connection, partner_id: str) -> Partner:
     """The partner, if it exists and is active; else :class:`NotFound` or :class:`Conflict`."""
-    partner = partner_rows.get_partner(conn, partner_id)
-    if partner is None:
-        raise NotFound(f"unknown partner {partner_id!r}")
+    partner = existing("partner", partner_id, partner_rows.get_partner(conn, partner_id))
     if partner.status is not PartnerStatus.ACTIVE:
         raise Conflict(f"partner {partner_id!r} is {partner.status}")
     return partner
@@ -52,11 +50,7 @@ class PartnerService(Service):
         return partner
 
     def get_partner(self, partner_id: str) -> Partner:
-        with self.db.read() as conn:
-            partner = partner_rows.get_partner(conn, partner_id)
-        if partner is None:
-            raise NotFound(f"unknown partner {partner_id!r}")
-        return partner
+        return self.lookup("partner", partner_id, partner_rows.get_partner)
 
     def list_partners(self) -> list[Partner]:
         with self.db.read() as conn:
@@ -106,11 +100,7 @@ class PartnerService(Service):
         return agreement
 
     def get_agreement(self, agreement_id: str) -> Agreement:
-        with self.db.read() as conn:
-            agreement = agreement_rows.get_agreement(conn, agreement_id)
-        if agreement is None:
-            raise NotFound(f"unknown agreement {agreement_id!r}")
-        return agreement
+        return self.lookup("agreement", agreement_id, agreement_rows.get_agreement)
 
     def agreements_of(self, partner_id: str) -> list[Agreement]:
         self.get_partner(partner_id)
@@ -120,9 +110,9 @@ class PartnerService(Service):
     def end_agreement(self, agreement_id: str) -> Agreement:
         """End an agreement now: its grants are revoked and deletion obligations opened."""
         with self.write() as w:
-            agreement = agreement_rows.get_agreement(w.conn, agreement_id)
-            if agreement is None:
-                raise NotFound(f"unknown agreement {agreement_id!r}")
+            agreement = existing(
+                "agreement", agreement_id, agreement_rows.get_agreement(w.conn, agreement_id)
+            )
             now = self.clock()
             if agreement.ended_at is not None or agreement.valid_until <= now:
                 raise Conflict(f"agreement {agreement_id!r} has already ended")
@@ -151,9 +141,7 @@ def change_status(
     Leaving ``active`` revokes every grant it holds and opens their deletion obligations."""
     if not reason.strip():
         raise InvalidInput("say why the partner's status changes (it is kept in its history)")
-    partner = partner_rows.get_partner(w.conn, partner_id)
-    if partner is None:
-        raise NotFound(f"unknown partner {partner_id!r}")
+    partner = existing("partner", partner_id, partner_rows.get_partner(w.conn, partner_id))
     if partner.status is PartnerStatus.TERMINATED:
         raise Conflict(f"partner {partner_id!r} is terminated; that is final")
     if partner.status is status:

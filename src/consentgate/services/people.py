@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+from typing import Unpack
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from consentgate.domain import Category, Person, PrivacySettings
-from consentgate.errors import Conflict, InvalidInput, NotFound
-from consentgate.services.base import ChangeKind, Service, new_id
+from consentgate.errors import Conflict, InvalidInput
+from consentgate.services.base import ChangeKind, Service, existing, new_id
 from consentgate.store import history as history_rows
 from consentgate.store import people as people_rows
 
@@ -37,9 +38,10 @@ class PeopleService(Service):
         *,
         password: str | None = None,
         person_id: str | None = None,
-        city: str | None = None,
-        birth_year: int | None = None,
+        **profile: Unpack[people_rows.Profile],
     ) -> Person:
+        """Register a person with every sharing switch off; ``profile`` is what they tell about
+        themselves (see :class:`~consentgate.store.people.Profile`)."""
         if not HANDLE_PATTERN.match(handle):
             raise InvalidInput(
                 f"handle {handle!r} must be 2-64 characters of a-z, 0-9, '_', '.', '-'"
@@ -56,18 +58,12 @@ class PeopleService(Service):
                 raise Conflict(f"handle {handle!r} is taken")
             if people_rows.person_exists(w.conn, person.id):
                 raise Conflict(f"person {person.id!r} already exists")
-            people_rows.insert_person(
-                w.conn, person, password_hash=password_hash, city=city, birth_year=birth_year
-            )
+            people_rows.insert_person(w.conn, person, password_hash=password_hash, **profile)
             w.note(ChangeKind.PERSON, now, person_id=person.id)
         return person
 
     def get_person(self, person_id: str) -> Person:
-        with self.db.read() as conn:
-            person = people_rows.get_person(conn, person_id)
-        if person is None:
-            raise NotFound(f"unknown person {person_id!r}")
-        return person
+        return self.lookup("person", person_id, people_rows.get_person)
 
     def authenticate(self, handle: str, password: str) -> Person | None:
         """The person whose built-in login this is, or None. Slow on purpose (argon2)."""
@@ -85,11 +81,7 @@ class PeopleService(Service):
         return person
 
     def get_settings(self, person_id: str) -> PrivacySettings:
-        with self.db.read() as conn:
-            settings = people_rows.get_settings(conn, person_id)
-        if settings is None:
-            raise NotFound(f"unknown person {person_id!r}")
-        return settings
+        return self.lookup("person", person_id, people_rows.get_settings)
 
     def set_settings(
         self,
@@ -101,9 +93,7 @@ class PeopleService(Service):
     ) -> PrivacySettings:
         """Change a person's settings; every later decision sees them at once."""
         with self.write() as w:
-            current = people_rows.get_settings(w.conn, person_id)
-            if current is None:
-                raise NotFound(f"unknown person {person_id!r}")
+            current = existing("person", person_id, people_rows.get_settings(w.conn, person_id))
             updated = PrivacySettings(
                 person_id=person_id,
                 share_with_partners=current.share_with_partners

@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
 from consentgate.domain.clock import Clock
@@ -41,6 +40,7 @@ from consentgate.services.people import hash_password
 from consentgate.services.signin import SessionService
 from consentgate.store import Database
 from consentgate.store import staff as rows
+from consentgate.store.rows import from_row
 
 #: The subject kind of a staff member's console session.
 STAFF = "staff"
@@ -80,18 +80,6 @@ class AuditLine:
     target: str
     outcome: str
     status: int
-
-    @classmethod
-    def of(cls, row: RowMapping) -> AuditLine:
-        return cls(
-            row["at"],
-            row["actor"],
-            row["role"],
-            row["method"],
-            row["target"],
-            row["outcome"],
-            row["status"],
-        )
 
 
 class StaffService:
@@ -240,4 +228,4 @@ class StaffService:
     def audit_trail(self, limit: int = 100) -> list[AuditLine]:
         """The newest ``limit`` lines, newest first."""
         with self.db.read() as conn:
-            return [AuditLine.of(r) for r in rows.audit_trail(conn, limit)]
+            return [from_row(AuditLine, r) for r in rows.audit_trail(conn, limit)]

@@ -85,6 +85,7 @@ class TokenService(Service):
         super().__init__(db, clock, listeners)
         self.access_token_seconds = access_token_seconds
         self.refresh_token_days = refresh_token_days
+        self._lookup = oauth_rows.TokenLookup(db)
 
     # --- authorization codes (RFC 6749 §4.1.2, RFC 7636 §4.4) -----------------------------------
     def save_code(
@@ -229,14 +230,14 @@ class TokenService(Service):
         if not token or len(token) > 512:
             return None
         now = self.clock()
-        with self.db.read() as conn:
-            row = oauth_rows.token_by_access_hash(conn, token_hash(token))
-            if row is None or now >= row.access_expires_at:
-                return None
-            if row.revoked_at is not None:
+        row = self._lookup.by_access_hash(token_hash(token))
+        if row is None or now >= row.access_expires_at:
+            return None
+        if row.revoked_at is not None:
+            with self.db.read() as conn:
                 grant = grant_rows.get_grant(conn, row.grant_id)
-                if grant is None or grant.revoked_at is None:
-                    return None
+            if grant is None or grant.revoked_at is None:
+                return None
         return TokenContext(
             token_id=row.id,
             client_id=row.client_id,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,21 +45,24 @@ class Change:
     at: datetime
 
 
-def append_change(
-    conn: Connection,
-    kind: str,
-    at: datetime,
-    *,
-    person_id: str | None = None,
-    partner_id: str | None = None,
-    ref_id: str | None = None,
-) -> Change:
+class ChangeRefs(TypedDict, total=False):
+    """What a change is about, each optional: the person, the partner, and the id of the row
+    that changed (a grant, an agreement …). Callers that pass them on declare them once."""
+
+    person_id: str | None
+    partner_id: str | None
+    ref_id: str | None
+
+
+def append_change(conn: Connection, kind: str, at: datetime, **refs: Unpack[ChangeRefs]) -> Change:
     """Record a change in the caller's transaction and return it with its sequence number.
 
     On PostgreSQL the caller's transaction then holds the feed's lock until it ends (see the
     module docstring): keep transactions that write the feed short."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_FEED_KEY,))
+    person_id, partner_id = refs.get("person_id"), refs.get("partner_id")
+    ref_id = refs.get("ref_id")
     seq = conn.execute(
         insert(changes)
         .values(kind=kind, person_id=person_id, partner_id=partner_id, ref_id=ref_id, at=at)

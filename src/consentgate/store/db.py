@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from consentgate.errors import ConfigError, Unavailable
+from consentgate.store.raw import RawReads
 
 #: How long a SQLite writer waits for the lock before giving up.
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -77,6 +78,8 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: The data API's hot reads, on connections of their own (see ``store.raw``).
+        self.raw = RawReads(engine)
 
     @classmethod
     def connect(cls, url: str, *, echo: bool = False) -> Database:
@@ -149,6 +152,7 @@ class Database:
             raise Unavailable(f"the database is unavailable: {err.orig}") from err
 
     def dispose(self) -> None:
+        self.raw.close()
         self.engine.dispose()
 
 

@@ -25,6 +25,7 @@ from consentgate.domain.findings import (
     Severity,
     SubjectKind,
 )
+from consentgate.store import rows
 from consentgate.store.tables import finding_runs, findings
 
 
@@ -131,8 +132,7 @@ def list_findings(
 
 
 def get_finding(conn: Connection, finding_id: str) -> Finding | None:
-    row = conn.execute(select(findings).where(findings.c.id == finding_id)).mappings().first()
-    return _finding(row) if row else None
+    return rows.one(conn, findings.c.id, finding_id, _finding)
 
 
 def acknowledge(conn: Connection, finding_id: str, by: str, note: str, at: datetime) -> None:

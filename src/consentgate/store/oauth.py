@@ -8,11 +8,12 @@ two concurrent requests can never both succeed (RFC 6749 §4.1.2, §10.5; RFC 97
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from consentgate.store.db import Database
 from consentgate.store.rows import from_row, revoke
 from consentgate.store.tables import oauth_clients, oauth_codes, oauth_tokens
 
@@ -123,6 +124,24 @@ _BY_ACCESS_HASH = _TOKEN_QUERY.where(oauth_tokens.c.access_token_hash == bindpar
 def token_by_access_hash(conn: Connection, access_hash: str) -> TokenRow | None:
     row = conn.execute(_BY_ACCESS_HASH, {"hash": access_hash}).mappings().first()
     return None if row is None else from_row(TokenRow, row)
+
+
+class TokenLookup:
+    """:func:`token_by_access_hash` for the data API, which asks on every call: the same query
+    on the raw path (``store.raw``)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._query = db.raw.compile(_BY_ACCESS_HASH)
+        self._fields = frozenset(f.name for f in fields(TokenRow))
+
+    def by_access_hash(self, access_hash: str) -> TokenRow | None:
+        with self._db.raw.snapshot() as cursor:
+            rows = self._query.run(cursor, {"hash": access_hash})
+        if not rows:
+            return None
+        pairs = zip(self._query.columns, rows[0], strict=True)
+        return TokenRow(**{name: value for name, value in pairs if name in self._fields})
 
 
 def token_by_refresh_hash(conn: Connection, refresh_hash: str) -> TokenRow | None:

@@ -22,14 +22,11 @@ def insert_partner(conn: Connection, partner: Partner, at: datetime) -> None:
 
 
 def get_partner(conn: Connection, partner_id: str) -> Partner | None:
-    row = conn.execute(select(partners).where(partners.c.id == partner_id)).mappings().first()
-    return rows.partner(row) if row else None
+    return rows.one(conn, partners.c.id, partner_id, rows.partner)
 
 
 def list_partners(conn: Connection) -> list[Partner]:
-    return [
-        rows.partner(r) for r in conn.execute(select(partners).order_by(partners.c.id)).mappings()
-    ]
+    return rows.every(conn, partners, rows.partner, partners.c.id)
 
 
 def set_status(
@@ -61,11 +58,8 @@ def put_purpose(conn: Connection, purpose: Purpose) -> None:
 
 
 def get_purpose(conn: Connection, purpose_id: str) -> Purpose | None:
-    row = conn.execute(select(purposes).where(purposes.c.id == purpose_id)).mappings().first()
-    return rows.purpose(row) if row else None
+    return rows.one(conn, purposes.c.id, purpose_id, rows.purpose)
 
 
 def list_purposes(conn: Connection) -> list[Purpose]:
-    return [
-        rows.purpose(r) for r in conn.execute(select(purposes).order_by(purposes.c.id)).mappings()
-    ]
+    return rows.every(conn, purposes, rows.purpose, purposes.c.id)

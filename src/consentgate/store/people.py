@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -11,14 +12,20 @@ from consentgate.store import rows
 from consentgate.store.tables import people, privacy_settings
 
 
+class Profile(TypedDict, total=False):
+    """The profile fields of a person's row, each optional: what they tell about themselves."""
+
+    birth_year: int | None
+    city: str | None
+    bio: str | None
+
+
 def insert_person(
     conn: Connection,
     person: Person,
     *,
     password_hash: str | None = None,
-    birth_year: int | None = None,
-    city: str | None = None,
-    bio: str | None = None,
+    **profile: Unpack[Profile],
 ) -> None:
     conn.execute(
         insert(people).values(
@@ -26,9 +33,9 @@ def insert_person(
             handle=person.handle,
             display_name=person.display_name,
             password_hash=password_hash,
-            birth_year=birth_year,
-            city=city,
-            bio=bio,
+            birth_year=profile.get("birth_year"),
+            city=profile.get("city"),
+            bio=profile.get("bio"),
             created_at=person.created_at,
         )
     )

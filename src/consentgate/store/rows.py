@@ -65,6 +65,22 @@ def children(
     return found
 
 
+def one(
+    conn: Connection, column: Column[Any], value: Any, convert: Callable[[RowMapping], C]
+) -> C | None:
+    """The row of ``column``'s table whose ``column`` (a unique key) is ``value``, converted;
+    ``None`` when there is none."""
+    row = conn.execute(select(column.table).where(column == value)).mappings().first()
+    return None if row is None else convert(row)
+
+
+def every(
+    conn: Connection, table: Table, convert: Callable[[RowMapping], C], *order_by: Column[Any]
+) -> list[C]:
+    """Every row of ``table`` in ``order_by`` order, converted."""
+    return [convert(row) for row in conn.execute(select(table).order_by(*order_by)).mappings()]
+
+
 def revoke(conn: Connection, table: Table, at: datetime, *where: ColumnElement[bool]) -> int:
     """Stamp ``revoked_at`` with ``at`` on the rows of ``table`` matching ``where`` that are not
     revoked yet (a revocation, once made, keeps its time); how many rows it stamped."""

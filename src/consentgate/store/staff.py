@@ -28,8 +28,7 @@ def insert_staff(conn: Connection, member: StaffMember, password_hash: str) -> N
 
 
 def get_staff(conn: Connection, staff_id: str) -> StaffMember | None:
-    row = conn.execute(select(staff).where(staff.c.id == staff_id)).mappings().first()
-    return _member(row) if row else None
+    return rows.one(conn, staff.c.id, staff_id, _member)
 
 
 def find_staff(conn: Connection, handle: str) -> tuple[StaffMember, str] | None:
@@ -39,8 +38,7 @@ def find_staff(conn: Connection, handle: str) -> tuple[StaffMember, str] | None:
 
 
 def list_staff(conn: Connection) -> list[StaffMember]:
-    found = conn.execute(select(staff).order_by(staff.c.handle)).mappings()
-    return [_member(r) for r in found]
+    return rows.every(conn, staff, _member, staff.c.handle)
 
 
 def set_disabled(conn: Connection, staff_id: str, at: datetime | None) -> None:

@@ -28,12 +28,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):  # SQLite reading a value written by raw SQL
-            value = datetime.fromisoformat(value)
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
+        return utc_from_db(value)
+
+
+def utc_from_db(value: Any) -> datetime | None:
+    """A stored :class:`UTCDateTime` as the aware datetime it stands for: drivers give a naive
+    datetime (PostgreSQL, SQLAlchemy's SQLite type) or ISO text (SQLite read through the driver)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a stored timestamp: {value!r}")
+    return value.replace(tzinfo=UTC)
 
 
 class NameSet(TypeDecorator[frozenset[str]]):

@@ -33,6 +33,7 @@ from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
 from consentgate.web.headers import page_policy
 from consentgate.web.pages import templates
+from consentgate.web.people import csrf_refused
 from consentgate.web.session import current_session
 from consentgate.web.state import AppState
 
@@ -243,9 +244,7 @@ def authorize_decision(request: Request, captured: CapturedRequest, state: AppSt
     services, server = state.services, state.authorization
     session = current_session(request, state.cookies, services.sessions)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return problem_response(
-            403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
-        )
+        return csrf_refused()
     if session.person_id is None:
         return _login_redirect(captured)
     person_id = session.person_id

@@ -27,6 +27,7 @@ from consentgate.errors import InvalidInput
 from consentgate.ledger.entries import format_time
 from consentgate.services.privacy import AccessRow, HistoryFilter
 from consentgate.services.wiring import Services
+from consentgate.web.daily import DailySeries, DayCounts, daily_series
 from consentgate.web.people import NO_STORE, SignedIn, SignedInDep, render
 from consentgate.web.state import RunningDep, ServicesDep
 
@@ -107,45 +108,15 @@ class FilterQuery:
 FilterQueryDep = Annotated[FilterQuery, Depends()]
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineRow:
-    """One partner and category: accesses per day over the last 30 days, oldest day first."""
-
-    partner_id: str
-    category: str
-    allowed: tuple[int, ...]
-    denied: tuple[int, ...]
-
-    @property
-    def last7(self) -> int:
-        return sum(self.allowed[-7:]) + sum(self.denied[-7:])
-
-    @property
-    def last30(self) -> int:
-        return sum(self.allowed) + sum(self.denied)
-
-
-def timeline(services: Services, person_id: str) -> tuple[list[TimelineRow], int]:
+def timeline(services: Services, person_id: str) -> tuple[list[DailySeries], int]:
     """The timeline rows (busiest first) and the busiest day's count (the bars' scale)."""
     now = services.clock()
-    counts: Counter[tuple[str, str, str, int]] = Counter()
+    counts: DayCounts = Counter()
     for partner_id, category, decision, at in services.privacy.recent_accesses(person_id, _DAYS):
         day = (now - at).days
         if 0 <= day < _DAYS:
             counts[(partner_id, category, decision, _DAYS - 1 - day)] += 1
-    keys = sorted({(p, c) for p, c, _, _ in counts})
-    rows = [
-        TimelineRow(
-            p,
-            c,
-            tuple(counts[(p, c, "allow", d)] for d in range(_DAYS)),
-            tuple(counts[(p, c, "deny", d)] for d in range(_DAYS)),
-        )
-        for p, c in keys
-    ]
-    rows.sort(key=lambda t: (-t.last30, t.partner_id, t.category))
-    top = max((a + d for t in rows for a, d in zip(t.allowed, t.denied, strict=True)), default=0)
-    return rows, top
+    return daily_series(counts, _DAYS)
 
 
 def _export_row(row: AccessRow, names: dict[str, str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -19,10 +20,10 @@ from starlette.responses import RedirectResponse, Response
 
 from consentgate.errors import TooManyAttempts
 from consentgate.oauth.requests import capture
-from consentgate.problems import problem_response
 from consentgate.services.signin import PERSON
 from consentgate.services.wiring import Services
 from consentgate.web.pages import templates
+from consentgate.web.people import csrf_refused
 from consentgate.web.session import (
     SESSION_SECONDS,
     SessionCookies,
@@ -31,7 +32,16 @@ from consentgate.web.session import (
 )
 from consentgate.web.state import CookiesDep, PersonLogin, PersonLoginDep, ServicesDep
 
-__all__ = ["PasswordLogin", "PersonLogin", "password_sign_in", "router", "safe_next", "sign_in"]
+__all__ = [
+    "PERSON_PAGE",
+    "PasswordLogin",
+    "PersonLogin",
+    "SignInPage",
+    "password_sign_in",
+    "router",
+    "safe_next",
+    "sign_in",
+]
 
 router = APIRouter(include_in_schema=False)
 _MAX_NEXT = 4096
@@ -68,54 +78,75 @@ def sign_in(
     cookies.set(response, session)
 
 
-def _page(
-    request: Request,
-    csrf: str,
-    target: str,
-    *,
-    error: str | None = None,
-    handle: str = "",
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    context = {
-        "csrf_token": csrf,
-        "next": target,
-        "error": error,
-        "handle": handle,
-        # Why the person is asked to sign in: to answer a partner's request (the consent screen
-        # sent them here), or to see their own privacy center.
-        "for_consent": target.startswith(CONSENT_PATH),
-    }
-    return templates.TemplateResponse(
-        request,
-        "login.html",
-        context,
-        status_code=status,
-        headers={"Cache-Control": "no-store", **(headers or {})},
-    )
+@dataclass(frozen=True, slots=True)
+class SignInPage:
+    """One sign-in page (the privacy center's, the console's): whose sessions it opens, its
+    template, and what the throttle counts failures of.
+
+    Both pages have the same form (``_macros.html``), the same CSRF token from a signed-out
+    session, and are never cached.
+    """
+
+    #: The session's subject kind (``services/signin.py``).
+    kind: str
+    template: str
+    #: The template's context for where to go after signing in: at least ``next``.
+    context: Callable[[str], dict[str, Any]]
+    #: What the throttle counts failures of: the handle, in this page's own namespace.
+    account: Callable[[str], str] = str
+
+    def render(
+        self,
+        request: Request,
+        csrf: str,
+        target: str,
+        *,
+        error: str | None = None,
+        handle: str = "",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """The form, with the last attempt's ``error`` and ``handle`` if any."""
+        context = {"csrf_token": csrf, "error": error, "handle": handle, **self.context(target)}
+        return templates.TemplateResponse(
+            request,
+            self.template,
+            context,
+            status_code=status,
+            headers={"Cache-Control": "no-store", **(headers or {})},
+        )
+
+    def open(
+        self, request: Request, services: Services, cookies: SessionCookies, target: str
+    ) -> Response:
+        """The form (GET), going on to ``target``: opens a signed-out session if there is none,
+        so the form has a CSRF token."""
+        session = current_session(request, cookies, services.sessions, self.kind)
+        fresh = session is None
+        if session is None:
+            session = new_session(services.clock())
+        response = self.render(request, session.csrf, target)
+        if fresh:
+            cookies.set(response, session)
+        return response
 
 
-def _csrf_refused() -> Response:  # the same answer as web.people.csrf_refused
-    return problem_response(
-        403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
-    )
+#: People's sign-in. Why the person is asked to sign in: to answer a partner's request (the
+#: consent screen sent them here), or to see their own privacy center.
+PERSON_PAGE = SignInPage(
+    PERSON,
+    "login.html",
+    lambda target: {"next": target, "for_consent": target.startswith(CONSENT_PATH)},
+)
 
 
 @router.get("/login")
 def login_page(
     request: Request, services: ServicesDep, cookies: CookiesDep, next: str | None = None
 ) -> Response:
-    """The sign-in form. Opens a (signed-out) session so the form has a CSRF token."""
-    session = current_session(request, cookies, services.sessions)
-    fresh = session is None
-    if session is None:
-        session = new_session(services.clock())
+    """The sign-in form (:meth:`SignInPage.open`)."""
     # Signing in on its own (no page asked for it) lands on the privacy center.
-    response = _page(request, session.csrf, safe_next(next) if next else "/me")
-    if fresh:
-        cookies.set(response, session)
-    return response
+    return PERSON_PAGE.open(request, services, cookies, safe_next(next) if next else "/me")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,21 +157,17 @@ class PasswordLogin:
     have the same CSRF check, throttling and fresh server-side session.
     """
 
-    #: The session's subject kind (``services/signin.py``).
-    kind: str
+    #: The page: whose sessions it opens, the form again after a failure, what the throttle counts.
+    page: SignInPage
     #: The subject id for these credentials, or None (slow on purpose, and never saying which
     #: part was wrong).
     authenticate: Callable[[str, str], str | None]
-    #: The form again, with an error: ``(request, csrf, next, error, handle, status, headers)``.
-    page: Callable[..., Response]
-    #: What the throttle counts failures of: the handle, in this form's own namespace.
-    account: Callable[[str], str] = str
 
 
 async def password_sign_in(
     request: Request, services: Services, cookies: SessionCookies, form: PasswordLogin
 ) -> Response:
-    """Check a posted sign-in form; on success start a new signed-in session of ``form.kind``
+    """Check a posted sign-in form; on success start a new signed-in session of ``form.page.kind``
     and go on to ``next``.
 
     Throttled per account and per client address (``services/signin.py`` has the limits): a
@@ -149,24 +176,26 @@ async def password_sign_in(
     """
     captured = await capture(request)
     session = await run_in_threadpool(
-        current_session, request, cookies, services.sessions, form.kind
+        current_session, request, cookies, services.sessions, form.page.kind
     )
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return _csrf_refused()
+        return csrf_refused()
     target = safe_next(captured.form_value("next"))
     handle = (captured.form_value("handle") or "").strip()
     password = captured.form_value("password") or ""
     wrong = "Wrong handle or password."
     if not (0 < len(handle) <= 64 and 0 < len(password) <= 256):
-        return form.page(request, session.csrf, target, error=wrong, handle=handle[:64], status=401)
+        return form.page.render(
+            request, session.csrf, target, error=wrong, handle=handle[:64], status=401
+        )
     client = request.client.host if request.client else None
     try:
         attempt = await run_in_threadpool(
-            services.login_throttle.attempt, form.account(handle), client
+            services.login_throttle.attempt, form.page.account(handle), client
         )
     except TooManyAttempts as err:
         wait = err.retry_after_seconds
-        return form.page(
+        return form.page.render(
             request,
             session.csrf,
             target,
@@ -177,12 +206,14 @@ async def password_sign_in(
         )
     subject_id = await run_in_threadpool(form.authenticate, handle, password)
     if subject_id is None:
-        return form.page(request, session.csrf, target, error=wrong, handle=handle, status=401)
+        return form.page.render(
+            request, session.csrf, target, error=wrong, handle=handle, status=401
+        )
     await run_in_threadpool(services.login_throttle.succeeded, attempt)
     if session.person_id is not None:
         await run_in_threadpool(services.sessions.end, session.sid)
     response = RedirectResponse(target, status_code=303)
-    await run_in_threadpool(sign_in, response, cookies, services, subject_id, form.kind)
+    await run_in_threadpool(sign_in, response, cookies, services, subject_id, form.page.kind)
     return response
 
 
@@ -196,7 +227,7 @@ async def login(
         person = people.authenticate(handle, password)
         return None if person is None else person.id
 
-    form = PasswordLogin(PERSON, authenticate, _page)
+    form = PasswordLogin(PERSON_PAGE, authenticate)
     return await password_sign_in(request, services, cookies, form)
 
 
@@ -209,7 +240,7 @@ async def logout(request: Request, services: ServicesDep, cookies: CookiesDep) -
     # have been ended elsewhere, and signing out again must still clear the cookie.
     session = cookies.read(request, services.clock())
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return _csrf_refused()
+        return csrf_refused()
     await run_in_threadpool(services.sessions.end, session.sid)
     response = RedirectResponse("/", status_code=303)
     cookies.clear(response)
@@ -225,7 +256,7 @@ async def logout_everywhere(
     captured = await capture(request)
     session = await run_in_threadpool(current_session, request, cookies, services.sessions)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return _csrf_refused()
+        return csrf_refused()
     if session.person_id is not None:
         await run_in_threadpool(services.sessions.end_all, PERSON, session.person_id)
     response = RedirectResponse("/", status_code=303)

@@ -30,13 +30,12 @@ def partners_page(
     person: SignedInDep, request: Request, services: ServicesDep, revoked: str | None = None
 ) -> Response:
     """The partners the person allowed, what each may do, and the ones that ended."""
-    session = person.session
     views = services.privacy.grants(person.person_id)
     done = next((v for v in views if revoked and v.grant.id == revoked), None)
     return render(
         request,
         "me/partners.html",
-        session,
+        person.session,
         services,
         {
             "person": services.people.get_person(person.person_id),
@@ -75,8 +74,6 @@ async def revoke(
 ) -> Response:
     """The "Revoke" button (to the confirmation) and "Yes, revoke" (``confirm=yes``)."""
     posted = await person_form(request, services, cookies)
-    if isinstance(posted, Response):
-        return posted
     person_id = posted.person_id
     grant_id = grant_id[:_MAX_ID]
     try:
@@ -94,11 +91,10 @@ async def revoke(
 @router.get("/me/deletions")
 def deletions_page(person: SignedInDep, request: Request, services: ServicesDep) -> Response:
     """For each ended grant: has the partner confirmed deleting the data, and by when it must."""
-    session = person.session
     return render(
         request,
         "me/deletions.html",
-        session,
+        person.session,
         services,
         {"deletions": services.privacy.deletions(person.person_id)},
     )
@@ -109,11 +105,10 @@ def verify_page(
     person: SignedInDep, request: Request, services: ServicesDep, running: RunningDep
 ) -> Response:
     """How to check, without this site's help, that an access is in the public log."""
-    session = person.session
     return render(
         request,
         "me/verify.html",
-        session,
+        person.session,
         services,
         {
             "origin": services.settings.origin,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from consentgate.errors import Forbidden
 from consentgate.oauth.requests import CapturedRequest, capture
 from consentgate.problems import problem_response
 from consentgate.services.wiring import Services
@@ -87,10 +89,18 @@ def signed_in_person(request: Request, services: ServicesDep, cookies: CookiesDe
 SignedInDep = Annotated[SignedIn, Depends(signed_in_person)]
 
 
+class CsrfRefused(Forbidden, code="csrf", status=403):
+    """A form posted without this session's CSRF token, or with another one: refused (an
+    RFC 9457 problem, 403) before any of its fields is acted on, so it changes nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("the form's CSRF token is missing or wrong; open the page again")
+
+
 def csrf_refused() -> Response:
-    return problem_response(
-        403, "csrf", "the form's CSRF token is missing or wrong; open the page again"
-    )
+    """:class:`CsrfRefused` as an answer, for a handler that returns it rather than raising."""
+    err = CsrfRefused()
+    return problem_response(err.status, err.code, err.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +112,37 @@ class PersonForm:
     person_id: str
 
 
-async def person_form(
-    request: Request, services: Services, cookies: SessionCookies
-) -> PersonForm | Response:
+async def person_form(request: Request, services: Services, cookies: SessionCookies) -> PersonForm:
     """Read a posted form and check it: from a signed-in person, with the session's CSRF token.
-    Anything else is refused (403, :func:`csrf_refused`) before any field is acted on."""
+    Anything else is refused (:class:`CsrfRefused`) before any field is acted on."""
     captured = await capture(request)
     session = await run_in_threadpool(signed_in, request, services, cookies)
     if session is None or not session.csrf_matches(captured.form_value("csrf_token")):
-        return csrf_refused()
+        raise CsrfRefused()
     assert session.person_id is not None  # signed_in() returns only signed-in sessions
     return PersonForm(captured, session, session.person_id)
+
+
+def signed_in_page(
+    request: Request,
+    template: str,
+    csrf: str,
+    now: datetime,
+    context: Mapping[str, Any],
+    status: int,
+) -> Response:
+    """A signed-in page (the privacy center's or the console's), never cached (:data:`NO_STORE`),
+    with the context every such page shares: the session's CSRF token for its forms, the time,
+    and the word helpers."""
+    common: dict[str, Any] = {
+        "csrf_token": csrf,
+        "now": now,
+        "ago": lambda moment: words.relative_time(moment, now),
+        "words": words,
+    }
+    return templates.TemplateResponse(
+        request, template, {**common, **context}, status_code=status, headers=NO_STORE
+    )
 
 
 def render(
@@ -124,17 +154,10 @@ def render(
     *,
     status: int = 200,
 ) -> Response:
-    """A privacy-center page: the common context (CSRF token, the time, the word helpers)."""
-    now = services.clock()
-    common: dict[str, Any] = {
-        "csrf_token": session.csrf,
-        "now": now,
-        "ago": lambda moment: words.relative_time(moment, now),
-        "words": words,
-        "section": template.removeprefix("me/").removesuffix(".html"),
-    }
-    return templates.TemplateResponse(
-        request, template, {**common, **context}, status_code=status, headers=NO_STORE
+    """A privacy-center page (:func:`signed_in_page`), its section named after the template."""
+    section = template.removeprefix("me/").removesuffix(".html")
+    return signed_in_page(
+        request, template, session.csrf, services.clock(), {"section": section, **context}, status
     )
 
 

@@ -110,9 +110,8 @@ def settings_page(
     person: SignedInDep, request: Request, services: ServicesDep, saved: str | None = None
 ) -> Response:
     """The current settings, as a form."""
-    session = person.session
     current = services.people.get_settings(person.person_id)
-    return _page(request, session, services, current, {"saved": saved == "1"})
+    return _page(request, person.session, services, current, {"saved": saved == "1"})
 
 
 @router.post("/me/settings")
@@ -121,8 +120,6 @@ async def settings_post(
 ) -> Response:
     """``action=preview``: show what would change; ``action=save``: store the settings."""
     posted = await person_form(request, services, cookies)
-    if isinstance(posted, Response):
-        return posted
     captured, session, person_id = posted.captured, posted.session, posted.person_id
     proposed = proposed_settings(captured, person_id)
     action = captured.form_value("action")

@@ -23,9 +23,9 @@ from datetime import datetime
 from consentgate.domain.clock import Clock
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.ledger.entries import format_time
-from consentgate.ledger.logstore import LogReader
 from consentgate.ledger.note import NoteSigner, NoteVerifier, open_checkpoint
 from consentgate.services.journal import agreement_digest
+from consentgate.services.logcheck import StoreLogSource
 from consentgate.services.reports.document import LogState, Report, Table
 from consentgate.services.reports.formats import ReportFile
 from consentgate.services.reports.partner_tally import PartnerTally
@@ -38,7 +38,6 @@ from consentgate.store import Database, history
 from consentgate.store import agreements as agreement_rows
 from consentgate.store import partners as partner_rows
 from consentgate.store import people as people_rows
-from consentgate.store.log import SqlLogStore
 
 NOTES = {
     "transparency": (
@@ -78,15 +77,10 @@ OTHERS_COLUMNS = (
 FROM_DATABASE = frozenset({"capabilities", "through_others"})
 
 
-class DatabaseLog:
-    """A :class:`~.verify.LogAccess` straight from a database."""
-
-    def __init__(self, db: Database) -> None:
-        self.store = SqlLogStore(db)
-        self.reader = LogReader(self.store, cache_tiles=0)
-
-    def checkpoint_note(self) -> bytes:
-        return self.reader.checkpoint().note
+class DatabaseLog(StoreLogSource):
+    """A :class:`~.verify.LogAccess` straight from a database: the verifier's view of it
+    (:class:`~consentgate.services.logcheck.StoreLogSource`), plus consistency proofs and
+    batches of entries."""
 
     def consistency(self, old: int, new: int) -> list[bytes]:
         return self.reader.consistency(old, new)[0]

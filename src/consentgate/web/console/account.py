@@ -72,8 +72,6 @@ async def create_token(
 ) -> Response:
     """Create a token; the page shows it once (never stored, never shown again)."""
     posted = await staff_form(request, services, cookies, writes=False)
-    if isinstance(posted, Response):
-        return posted
     form = posted.captured
     days_text = form.form_value("days") or ""
     if not (days_text.isdigit() and 1 <= int(days_text) <= MAX_TOKEN_DAYS):
@@ -94,8 +92,6 @@ async def revoke_token(
 ) -> Response:
     """Revoke one of one's own tokens: it stops working at once."""
     posted = await staff_form(request, services, cookies, writes=False)
-    if isinstance(posted, Response):
-        return posted
     await run_in_threadpool(services.staff.revoke_token, posted.staff.member, token_id)
     await run_in_threadpool(record_done, services, posted, request)
     return RedirectResponse("/console/tokens", status_code=303)

@@ -9,7 +9,6 @@ for one partner every day's numbers are in a table too, so nothing needs JavaScr
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,50 +17,22 @@ from starlette.responses import Response
 
 from consentgate.errors import InvalidInput
 from consentgate.web.console.frame import StaffDep, render
+from consentgate.web.daily import DailySeries, DayCounts, daily_series
 from consentgate.web.state import ServicesDep
 
 router = APIRouter(include_in_schema=False)
 PERIODS = (7, 30, 90)
 
 
-@dataclass(frozen=True, slots=True)
-class Series:
-    """One partner and category: allowed and denied accesses per day, oldest first."""
-
-    partner_id: str
-    category: str
-    allowed: tuple[int, ...]
-    denied: tuple[int, ...]
-
-    @property
-    def total_allowed(self) -> int:
-        return sum(self.allowed)
-
-    @property
-    def total_denied(self) -> int:
-        return sum(self.denied)
-
-
-def series(days: list[date], found: list[dict[str, Any]]) -> list[Series]:
-    """The rows of the chart table, busiest first."""
+def series(days: list[date], found: list[dict[str, Any]]) -> tuple[list[DailySeries], int]:
+    """The rows of the chart table (busiest first) and the busiest day's count."""
     position = {d.isoformat(): i for i, d in enumerate(days)}
-    counts: Counter[tuple[str, str, str, int]] = Counter()
+    counts: DayCounts = Counter()
     for row in found:
         i = position.get(row["day"])
         if i is not None:
             counts[(row["partner_id"], row["category"], row["decision"], i)] += row["n"]
-    keys = sorted({(p, c) for p, c, _, _ in counts})
-    rows = [
-        Series(
-            p,
-            c,
-            tuple(counts[(p, c, "allow", i)] for i in range(len(days))),
-            tuple(counts[(p, c, "deny", i)] for i in range(len(days))),
-        )
-        for p, c in keys
-    ]
-    rows.sort(key=lambda s: (-(s.total_allowed + s.total_denied), s.partner_id, s.category))
-    return rows
+    return daily_series(counts, len(days))
 
 
 @router.get("/console/activity")
@@ -77,9 +48,8 @@ def activity_page(
         raise InvalidInput(f"days is one of {', '.join(str(p) for p in PERIODS)}")
     partner = partner or None
     day_list, found = services.console.activity(days, partner)
-    rows = series(day_list, found)
-    top = max((a + d for s in rows for a, d in zip(s.allowed, s.denied, strict=True)), default=0)
-    names = {p.id: p.name for p in services.partners.list_partners()}
+    rows, top = series(day_list, found)
+    names = services.privacy.partner_names()
     return render(
         request,
         "console/activity.html",

@@ -14,34 +14,12 @@ from starlette.responses import RedirectResponse, Response
 from consentgate.oauth.requests import capture
 from consentgate.services.staff import STAFF
 from consentgate.web.console.frame import LOGIN_PATH
-from consentgate.web.login import PasswordLogin, password_sign_in, safe_next
-from consentgate.web.pages import templates
+from consentgate.web.login import PasswordLogin, SignInPage, password_sign_in, safe_next
 from consentgate.web.people import csrf_refused
-from consentgate.web.session import current_session, new_session
 from consentgate.web.state import ConsoleCookiesDep, ServicesDep
 
 router = APIRouter(include_in_schema=False)
 HOME = "/console/partners"
-
-
-def _page(
-    request: Request,
-    csrf: str,
-    target: str,
-    *,
-    error: str | None = None,
-    handle: str = "",
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    context = {"csrf_token": csrf, "next": _console_next(target), "error": error, "handle": handle}
-    return templates.TemplateResponse(
-        request,
-        "console/login.html",
-        context,
-        status_code=status,
-        headers={"Cache-Control": "no-store", **(headers or {})},
-    )
 
 
 def _console_next(target: str | None) -> str:
@@ -55,19 +33,21 @@ def console_home() -> Response:
     return RedirectResponse(HOME, status_code=303)
 
 
+#: Staff sign-in: failures are counted apart from a person's of the same handle.
+STAFF_PAGE = SignInPage(
+    STAFF,
+    "console/login.html",
+    lambda target: {"next": _console_next(target)},
+    account=lambda handle: f"staff:{handle}",
+)
+
+
 @router.get(LOGIN_PATH)
 def login_page(
     request: Request, services: ServicesDep, cookies: ConsoleCookiesDep, next: str | None = None
 ) -> Response:
-    """The staff sign-in form (opens a signed-out session so the form has a CSRF token)."""
-    session = current_session(request, cookies, services.sessions, STAFF)
-    fresh = session is None
-    if session is None:
-        session = new_session(services.clock())
-    response = _page(request, session.csrf, next or HOME)
-    if fresh:
-        cookies.set(response, session)
-    return response
+    """The staff sign-in form (:meth:`~consentgate.web.login.SignInPage.open`)."""
+    return STAFF_PAGE.open(request, services, cookies, next or HOME)
 
 
 @router.post(LOGIN_PATH)
@@ -78,7 +58,7 @@ async def login(request: Request, services: ServicesDep, cookies: ConsoleCookies
         member = services.staff.authenticate(handle, password)
         return None if member is None else member.id
 
-    form = PasswordLogin(STAFF, authenticate, _page, account=lambda handle: f"staff:{handle}")
+    form = PasswordLogin(STAFF_PAGE, authenticate)
     return await password_sign_in(request, services, cookies, form)
 
 

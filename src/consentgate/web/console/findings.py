@@ -45,7 +45,7 @@ def findings_page(
     except ValueError:
         raise InvalidInput(f"unknown rule {rule!r}") from None
     found = services.findings.list(open_only=show != "all", partner_id=partner or None, rule=chosen)
-    names = {p.id: p.name for p in services.partners.list_partners()}
+    names = services.privacy.partner_names()
     return render(
         request,
         "console/findings.html",
@@ -96,8 +96,6 @@ async def acknowledge(
 ) -> Response:
     """Acknowledge a finding with a note (admins only); the acknowledgement is logged."""
     posted = await staff_form(request, services, cookies)
-    if isinstance(posted, Response):
-        return posted
     finding_id = finding_id[:_MAX_ID]
     note = posted.captured.form_value("note") or ""
     await run_in_threadpool(

@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consentgate.domain.staff import Actor, StaffMember
+from consentgate.errors import Forbidden
 from consentgate.oauth.requests import CapturedRequest, capture
 from consentgate.problems import problem_response
 from consentgate.services.staff import STAFF
 from consentgate.services.wiring import Services
-from consentgate.web import words
 from consentgate.web.pages import templates
-from consentgate.web.people import NO_STORE, SignInFirst, csrf_refused
+from consentgate.web.people import CsrfRefused, SignInFirst, signed_in_page
 from consentgate.web.session import PersonSession, SessionCookies, current_session
 from consentgate.web.state import ConsoleCookiesDep, ServicesDep
 
@@ -88,14 +88,18 @@ def staff_page(
 StaffDep = Annotated[SignedInStaff, Depends(staff_page)]
 
 
-def role_refused(actor: Actor) -> Response:
-    """The answer to a write by a role that changes nothing (RFC 9457 problem, 403)."""
-    return problem_response(
-        403,
-        "forbidden",
+def read_only(actor: Actor) -> Forbidden:
+    """The refusal of a write by a role that changes nothing (403, reason ``staff.read_only``)."""
+    return Forbidden(
         f"{actor.label} has the {actor.role} role, which reads everything and changes nothing",
-        reasons=["staff.read_only"],
+        reasons=("staff.read_only",),
     )
+
+
+def role_refused(actor: Actor) -> Response:
+    """:func:`read_only` as an answer (RFC 9457 problem, 403)."""
+    err = read_only(actor)
+    return problem_response(err.status, err.code, err.message, reasons=err.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,19 +112,20 @@ class StaffForm:
 
 async def staff_form(
     request: Request, services: Services, cookies: SessionCookies, *, writes: bool = True
-) -> StaffForm | Response:
+) -> StaffForm:
     """Read a posted console form and check it: a live staff session with its CSRF token (else
-    403 ``csrf``), and, for a form that ``writes``, a role that may write (else 403
-    ``forbidden``, written to the audit trail). Nothing is acted on before these pass."""
+    :class:`~consentgate.web.people.CsrfRefused`), and, for a form that ``writes``, a role that
+    may write (else :func:`read_only`, written to the audit trail). Nothing is acted on before
+    these pass."""
     captured = await capture(request)
     staff = await run_in_threadpool(signed_in_staff, request, services, cookies)
     if staff is None or not staff.session.csrf_matches(captured.form_value("csrf_token")):
-        return csrf_refused()
+        raise CsrfRefused()
     if writes and not staff.member.role.may_write:
         await run_in_threadpool(
             services.staff.record, staff.actor, request.method, request.url.path, status=403
         )
-        return role_refused(staff.actor)
+        raise read_only(staff.actor)
     return StaffForm(captured, staff)
 
 
@@ -138,17 +143,12 @@ def render(
     *,
     status: int = 200,
 ) -> Response:
-    """A console page: the common context (CSRF token, who is signed in, the time, words)."""
-    now = services.clock()
+    """A console page (:func:`consentgate.web.people.signed_in_page`), with who is signed in and the
+    section (the template's name, up to its first ``_``)."""
     common: dict[str, Any] = {
-        "csrf_token": staff.session.csrf,
         "staff": staff.member,
         "may_write": staff.member.role.may_write,
-        "now": now,
-        "ago": lambda moment: words.relative_time(moment, now),
-        "words": words,
         "section": template.removeprefix("console/").removesuffix(".html").split("_")[0],
     }
-    return templates.TemplateResponse(
-        request, template, {**common, **context}, status_code=status, headers=NO_STORE
-    )
+    now = services.clock()
+    return signed_in_page(request, template, staff.session.csrf, now, {**common, **context}, status)

@@ -38,8 +38,6 @@ async def verify_now(
 ) -> Response:
     """Start a full verification of the log in the background (admins only)."""
     posted = await staff_form(request, services, cookies)
-    if isinstance(posted, Response):
-        return posted
     with contextlib.suppress(Conflict):  # one is running: the page shows its progress
         await run_in_threadpool(running.log_checks.start, posted.staff.actor.label)
     await run_in_threadpool(record_done, services, posted, request)

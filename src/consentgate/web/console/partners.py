@@ -120,8 +120,6 @@ async def _set_status(
     cookies: ConsoleCookiesDep,
 ) -> Response:
     posted = await staff_form(request, services, cookies)
-    if isinstance(posted, Response):
-        return posted
     partner_id = partner_id[:_MAX_ID]
     reason = (posted.captured.form_value("reason") or "").strip()
     if not 0 < len(reason) <= 500:

@@ -10,10 +10,11 @@ error above the forms (400 or 404).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -41,17 +42,39 @@ def _day(value: str | None, name: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _build(
-    running: Running, kind: str, start: str | None, end: str | None, who: str | None
-) -> ReportFile:
-    reports = running.reports
-    if kind == "transparency":
-        return reports.transparency(_day(start, "start"), _day(end, "end"))
-    if kind == "partner":
-        return reports.partner(who or "")
-    if kind == "person":
-        return reports.person(who or "")
-    raise InvalidInput("choose a transparency, partner or person report")
+@dataclass(frozen=True, slots=True)
+class ReportChoice:
+    """The report asked for, as the forms send it (the page and its downloads take the same
+    query): ``kind``, the period ``from``/``to`` (transparency) or ``who`` (partner, person)."""
+
+    kind: str | None
+    start: str | None
+    end: str | None
+    who: str | None
+
+    def build(self, running: Running) -> ReportFile:
+        """The chosen report, signed; an incomplete or unknown choice is refused (400)."""
+        reports = running.reports
+        if self.kind == "transparency":
+            return reports.transparency(_day(self.start, "start"), _day(self.end, "end"))
+        if self.kind == "partner":
+            return reports.partner(self.who or "")
+        if self.kind == "person":
+            return reports.person(self.who or "")
+        raise InvalidInput("choose a transparency, partner or person report")
+
+
+def report_choice(
+    kind: Text = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    who: Text = None,
+) -> ReportChoice:
+    """The choice's query parameters (a dependency of both the page and its downloads)."""
+    return ReportChoice(kind, start, end, who)
+
+
+ReportChoiceDep = Annotated[ReportChoice, Depends(report_choice)]
 
 
 @router.get("/console/reports")
@@ -60,16 +83,13 @@ async def reports_page(
     request: Request,
     services: ServicesDep,
     running: RunningDep,
-    kind: Text = None,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-    who: Text = None,
+    choice: ReportChoiceDep,
 ) -> Response:
     """The forms, and the chosen report with its downloads."""
     signed, error, status = None, None, 200
-    if kind is not None:
+    if choice.kind is not None:
         try:
-            signed = await run_in_threadpool(_build, running, kind, start, end, who)
+            signed = await run_in_threadpool(choice.build, running)
         except Error as err:
             error, status = err.message, err.status
     partners = await run_in_threadpool(services.partners.list_partners)
@@ -81,10 +101,10 @@ async def reports_page(
         {
             "signed": signed,
             "error": error,
-            "kind": kind,
-            "start": start or "",
-            "end": end or "",
-            "who": who or "",
+            "kind": choice.kind,
+            "start": choice.start or "",
+            "end": choice.end or "",
+            "who": choice.who or "",
             "partners": partners,
             "formats": FORMATS,
             "query": request.url.query,
@@ -95,18 +115,12 @@ async def reports_page(
 
 @router.get("/console/reports/report.{fmt}")
 async def report_file(
-    fmt: str,
-    staff: StaffDep,
-    running: RunningDep,
-    kind: Text = None,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-    who: Text = None,
+    fmt: str, staff: StaffDep, running: RunningDep, choice: ReportChoiceDep
 ) -> Response:
     """The chosen report as a signed file."""
     if fmt not in FORMATS:
         return Response("not found", status_code=404, media_type="text/plain", headers=NO_STORE)
-    signed = await run_in_threadpool(_build, running, kind or "", start, end, who)
+    signed = await run_in_threadpool(choice.build, running)
     name = f"{signed.report.kind}-report.{fmt}"
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
     return Response(render_file(signed, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
