@@ -23,6 +23,8 @@ from consentgate.validation import first_problem
 _ENV_PREFIX = "CONSENTGATE_"
 #: The fewest and most server processes ``consentgate serve --workers`` runs.
 MIN_WORKERS, MAX_WORKERS = 1, 256
+#: The fewest and most threads a server process runs its blocking reads on.
+MIN_THREADS, MAX_THREADS = 1, 64
 
 
 class Settings(BaseSettings):
@@ -41,6 +43,11 @@ class Settings(BaseSettings):
     port: int = 8000
     #: Server processes ``consentgate serve`` runs on one database (default: the CPU count).
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    #: Threads each server process runs blocking work on (a partner call's token check,
+    #: decision and fetch). Few, because they share one interpreter lock: measured on the
+    #: governed read (docs/benchmarks.md), 40 threads spent more CPU per call passing it around
+    #: than 8 did, and served fewer calls.
+    threads: int = 8
     #: The URL partners and people reach this server at (``https://consent.example.com``): the
     #: only OAuth issuer (RFC 8414 §2) and the base of every absolute URL the server writes.
     #: Never taken from a request's ``Host`` header, which the client chooses. Defaults to
@@ -128,6 +135,16 @@ class Settings(BaseSettings):
         if not MIN_WORKERS <= value <= MAX_WORKERS:
             raise ValueError(
                 f"the number of server processes is between {MIN_WORKERS} and {MAX_WORKERS}, "
+                f"not {value}"
+            )
+        return value
+
+    @field_validator("threads")
+    @classmethod
+    def _check_threads(cls, value: int) -> int:
+        if not MIN_THREADS <= value <= MAX_THREADS:
+            raise ValueError(
+                f"the number of threads per process is between {MIN_THREADS} and {MAX_THREADS}, "
                 f"not {value}"
             )
         return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from consentgate import __version__, logs
@@ -112,6 +113,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The threads blocking work runs on (Starlette's run_in_threadpool): settings.threads.
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         state.lifecycle.start()
         try:
             yield

@@ -128,8 +128,16 @@ async def partner_token(request: Request, services: ServicesDep) -> TokenContext
     return await run_in_threadpool(_resolve_token, request, services)
 
 
-# Declared for OpenAPI (the security scheme); TokenFirstRoute does the actual check.
-_bearer = HTTPBearer(
+class _DeclaredBearer(HTTPBearer):
+    """The partner security scheme, declared for OpenAPI only: TokenFirstRoute and the read
+    endpoints check the token themselves, so this dependency does nothing per call (FastAPI's
+    own ``HTTPBearer`` would parse the header into a model on every call, for nothing)."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+_bearer = _DeclaredBearer(
     auto_error=False, scheme_name="partner", description="An OAuth access token (RFC 6750)"
 )
 router = APIRouter(

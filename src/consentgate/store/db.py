@@ -20,7 +20,8 @@ from consentgate.store.raw import RawReads
 
 #: How long a SQLite writer waits for the lock before giving up.
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
-#: Connections kept open per engine: the API's worker threads (40) plus the log and index threads.
+#: Connections kept open per engine: the API's threads (``settings.threads``, at most 64 with
+#: overflow) plus the log and index threads.
 _POOL_SIZE = 48
 #: Marks a connection whose next transaction writes (see ``_sqlite_begin``).
 _IMMEDIATE = "consentgate.immediate"

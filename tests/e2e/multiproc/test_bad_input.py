@@ -50,6 +50,19 @@ def test_a_worker_count_out_of_range_is_refused_in_one_line(
     assert not (tmp_path / "cg.db").exists()  # refused before anything was written
 
 
+@pytest.mark.parametrize("threads", ["0", "65", "many"])
+def test_a_thread_count_out_of_range_is_refused_in_one_line(threads: str, tmp_path: Path) -> None:
+    env = {
+        "CONSENTGATE_THREADS": threads,
+        "CONSENTGATE_DATABASE_URL": f"sqlite:///{tmp_path}/cg.db",
+    }
+    done = serve(env=env)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("consentgate: error: CONSENTGATE_THREADS: ")
+    assert not (tmp_path / "cg.db").exists()
+
+
 def test_a_second_server_with_another_log_key_refuses_to_start(
     database_url: str, tmp_path: Path
 ) -> None:
