@@ -1,20 +1,46 @@
-"""What the end-to-end suites share: the served app, and a person's browser that keeps cookies,
-follows no redirect on its own and reads the real HTML forms."""
+"""What the end-to-end suites share: a migrated SQLite file holding the demo population, the
+served app, a person's browser that keeps cookies, follows no redirect on its own and reads the
+real HTML forms, and a partner's OAuth client starting the authorization code flow."""
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
 from fastapi import FastAPI
 
+from consentgate.config import Settings
+from consentgate.demo.seed import seed_demo
 from consentgate.services.wiring import Running, Services
+from consentgate.store import Database
+from consentgate.store.migrate import upgrade
 from consentgate.web.state import state_of
+
+
+def demo_site(
+    root: Path, origin: str, *, people: int, seed: int, as_of: datetime, **options: Any
+) -> tuple[Settings, Database]:
+    """A migrated SQLite file under ``root`` holding ``people`` demo people (``consentgate demo
+    seed`` with ``seed``, dated ``as_of``), and the settings that serve it: data under
+    ``root/data``, the log named ``origin/log``, and any other ``options`` of :class:`Settings`."""
+    url = f"sqlite:///{root / 'consentgate.db'}"
+    settings = Settings(
+        database_url=url, data_dir=root / "data", log_origin=f"{origin}/log", **options
+    )
+    db = Database.connect(url)
+    upgrade(db)
+    seed_demo(db, people=people, seed=seed, as_of=as_of)
+    return settings, db
 
 
 @dataclass
@@ -56,11 +82,13 @@ def query(location: str) -> dict[str, str]:
 class Browser:
     """A person's browser: keeps cookies, never follows redirects on its own.
 
-    A suite's subclass names its people's passwords, where signing in leads when no ``next`` is
-    given (``None``: the login page's own default) and how long one request may take.
+    A suite's subclass names its people's passwords, its sign-in page, where signing in leads when
+    no ``next`` is given (``None``: the login page's own default) and how long one request may
+    take.
     """
 
     passwords: ClassVar[Mapping[str, str]] = {}
+    login_path: ClassVar[str] = "/login"
     default_next: ClassVar[str | None] = None
     timeout: ClassVar[float] = 10
 
@@ -81,10 +109,10 @@ class Browser:
     def sign_in(self, handle: str, next_url: str | None = None) -> requests.Response:
         """Post the login form as ``handle``, with the form's own CSRF token and ``next``."""
         target = self.default_next if next_url is None else next_url
-        page = self.get("/login" + ("?next=" + quote(target, safe="") if target else ""))
-        assert page.status_code == 200
+        page = self.get(self.login_path + ("?next=" + quote(target, safe="") if target else ""))
+        assert page.status_code == 200, page.text
         return self.post(
-            "/login",
+            self.login_path,
             {
                 "csrf_token": field(page.text, "csrf_token"),
                 "next": field(page.text, "next"),
@@ -92,3 +120,39 @@ class Browser:
                 "password": self.passwords[handle],
             },
         )
+
+
+def partner_client(client_id: str, secret: str, redirect_uri: str) -> OAuth2Session:
+    """A partner's OAuth client: confidential, PKCE S256 (RFC 7636), HTTP Basic client
+    authentication (RFC 6749 §2.3.1)."""
+    return OAuth2Session(
+        client_id,
+        secret,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+
+
+@dataclass
+class Authorization:
+    """An authorization request: where the partner sends the person, its PKCE verifier and state."""
+
+    url: str
+    verifier: str
+    state: str
+
+
+def authorization_request(
+    world: World, client: OAuth2Session, details: Any, **params: str
+) -> Authorization:
+    """The authorization request URL the partner sends the person to (RFC 6749 §4.1.1), with a
+    fresh PKCE verifier and, unless ``details`` is None, its authorization details (RFC 9396)."""
+    verifier = generate_token(48)
+    extra: dict[str, str] = dict(params)
+    if details is not None:
+        extra["authorization_details"] = json.dumps(details)
+    url, state = client.create_authorization_url(
+        world.url("/oauth/authorize"), code_verifier=verifier, **extra
+    )
+    return Authorization(url, verifier, str(state))

@@ -3,20 +3,9 @@ temporary SQLite database, checked by exit code, output and what the store then 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
+from tests.shell import Shell
 
-from consentgate.config import Settings
-from consentgate.services.wiring import Services
-from consentgate.store import Database
-
-CONSENTGATE = str(Path(sys.executable).with_name("consentgate"))
 TERMS_TOML = """\
 valid_from = 2026-01-01T00:00:00Z
 valid_until = 2026-12-31T00:00:00+01:00
@@ -31,49 +20,10 @@ scope = "created_by_partner"
 """
 
 
-class Shell:
-    """Runs ``consentgate`` with the environment pointed at one temporary database."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.url = f"sqlite:///{tmp / 'cli.db'}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTGATE_")}
-        self.env |= {"CONSENTGATE_DATABASE_URL": self.url, "CONSENTGATE_DATA_DIR": str(tmp)}
-        self.tmp = tmp
-
-    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [CONSENTGATE, *args],
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    def json(self, *args: str) -> Any:
-        done = self.run(*args, "--json")
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-    def fails(self, *args: str) -> str:
-        """The one-line error of a command that must fail."""
-        done = self.run(*args)
-        assert done.returncode == 1, (done.stdout, done.stderr)
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1, done.stderr
-        assert lines[0].startswith("consentgate: error: ")
-        return lines[0].removeprefix("consentgate: error: ")
-
-    def services(self) -> Services:
-        return Services(
-            Settings(database_url=self.url, data_dir=self.tmp), Database.connect(self.url)
-        )
-
-
 @pytest.fixture(scope="module")
 def shell(tmp_path_factory: pytest.TempPathFactory) -> Shell:
-    return Shell(tmp_path_factory.mktemp("cli"))
+    folder = tmp_path_factory.mktemp("cli")
+    return Shell(f"sqlite:///{folder / 'cli.db'}", folder)
 
 
 def test_the_privacy_team_works_from_the_shell(shell: Shell) -> None:
@@ -87,7 +37,7 @@ def test_the_privacy_team_works_from_the_shell(shell: Shell) -> None:
         "purpose", "create", "music.share", "--description", "Share a song", "--data-use",
         "essential.service",
     )  # fmt: skip
-    terms = shell.tmp / "terms.toml"
+    terms = shell.data_dir / "terms.toml"
     terms.write_text(TERMS_TOML)
     agreement = shell.json("agreement", "sign", "tunes", "--file", str(terms))
     assert agreement["version"] == 1
@@ -132,12 +82,12 @@ def test_bad_input_is_one_line_and_writes_nothing(shell: Shell) -> None:
 
 
 def test_people_are_imported_all_or_nothing(shell: Shell) -> None:
-    good = shell.tmp / "people.jsonl"
+    good = shell.data_dir / "people.jsonl"
     good.write_text(
         '{"type": "person", "id": "p-ann", "handle": "ann", "display_name": "Ann"}\n'
         '{"type": "person", "id": "p-ben", "handle": "ben", "display_name": "Ben"}\n'
     )
-    bad = shell.tmp / "bad.jsonl"
+    bad = shell.data_dir / "bad.jsonl"
     bad.write_text(
         '{"type": "person", "id": "p-cy", "handle": "cy", "display_name": "Cy"}\n'
         '{"type": "friendship", "person_id": "p-cy", "friend_id": "p-nobody", '

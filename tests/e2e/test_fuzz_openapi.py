@@ -22,14 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.e2e.pages import demo_site
 
 from consentgate.api.app import create_app
-from consentgate.config import Settings
 from consentgate.demo.clients import DEMO_CLIENTS, register_demo_clients
-from consentgate.demo.seed import seed_demo
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 from consentgate.testing import serving
 
 ADMIN_TOKEN = "fuzz-admin-token-not-a-default-0123456789"
@@ -100,17 +97,10 @@ expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "42
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root: Path = tmp_path_factory.mktemp("fuzz")
-    url = f"sqlite:///{root / 'consentgate.db'}"
-    settings = Settings(
-        database_url=url,
-        data_dir=root / "data",
-        log_origin="fuzz.example/log",
-        admin_token=ADMIN_TOKEN,
-    )
-    db = Database.connect(url)
-    upgrade(db)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    seed_demo(db, people=40, seed=1, as_of=today)
+    settings, db = demo_site(
+        root, "fuzz.example", people=40, seed=1, as_of=today, admin_token=ADMIN_TOKEN
+    )
     services = Services(settings, db)
     register_demo_clients(services)
     grant = services.grants.get_grant("grant_demo_alice_tunes")

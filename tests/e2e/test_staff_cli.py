@@ -4,44 +4,22 @@ password on standard input, checked by exit code, output and what the store then
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from consentgate.config import Settings
-from consentgate.services.wiring import Services
-
-CONSENTGATE = str(Path(sys.executable).with_name("consentgate"))
+from tests.shell import Shell
 
 
-class Shell:
-    def __init__(self, tmp: Path) -> None:
-        self.url = f"sqlite:///{tmp / 'staff.db'}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTGATE_")}
-        self.env |= {"CONSENTGATE_DATABASE_URL": self.url, "CONSENTGATE_DATA_DIR": str(tmp)}
-        self.tmp = tmp
+class StaffShell(Shell):
+    """``consentgate staff ...``; a command given no input reads an empty standard input."""
 
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [CONSENTGATE, "staff", *args],
-            input=stdin,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    def services(self) -> Services:
-        settings = Settings(database_url=self.url, data_dir=self.tmp)
-        return Services.connect(settings, migrate=True)
+    group = ("staff",)
+    stdin = ""
 
 
 @pytest.fixture
-def shell(tmp_path: Path) -> Shell:
-    return Shell(tmp_path)
+def shell(tmp_path: Path) -> StaffShell:
+    return StaffShell(f"sqlite:///{tmp_path / 'staff.db'}", tmp_path)
 
 
 def test_create_list_disable_and_reset_a_staff_account(shell: Shell) -> None:

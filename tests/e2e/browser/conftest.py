@@ -18,7 +18,6 @@ The browser build Playwright would download is not used: Debian's Chromium is
 
 from __future__ import annotations
 
-import json
 import os
 import weakref
 from collections.abc import Callable, Iterator
@@ -29,20 +28,15 @@ from typing import Any
 
 import pytest
 import requests
-from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from tests.e2e.pages import World
+from tests.e2e.pages import World, authorization_request, demo_site, partner_client
 
 from consentgate.api.app import create_app
-from consentgate.config import Settings
 from consentgate.demo.clients import register_demo_clients
 from consentgate.demo.people import DEMO_PEOPLE
-from consentgate.demo.seed import seed_demo
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 from consentgate.testing import serving
 
 CHROMIUM = os.environ.get("CONSENTGATE_CHROMIUM", "/usr/bin/chromium")
@@ -78,20 +72,22 @@ class Demo(World):
     def person_ref(self, person_id: str) -> str:
         return self.running.person_ref(person_id)
 
+    def partner(self) -> OAuth2Session:
+        """The music partner's OAuth client for these tests, redirecting to /demo/callback."""
+        return partner_client(CLIENT_ID, CLIENT_SECRET, self.url("/demo/callback"))
+
 
 @pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     root: Path = tmp_path_factory.mktemp("browser-demo")
-    url = f"sqlite:///{root / 'consentgate.db'}"
-    settings = Settings(
-        database_url=url,
-        data_dir=root / "data",
-        log_origin="browser.example/log",
+    settings, db = demo_site(
+        root,
+        "browser.example",
+        people=20,
+        seed=1,
+        as_of=datetime.now(UTC),
         checkpoint_interval_seconds=0.5,
     )
-    db = Database.connect(url)
-    upgrade(db)
-    seed_demo(db, people=20, seed=1, as_of=datetime.now(UTC))
     services = Services(settings, db)
     register_demo_clients(services)
     app = create_app(settings, services)
@@ -204,24 +200,13 @@ class PartnerClient:
 def partner_token(demo: Demo, page: Page, details: Any = FRIENDS) -> PartnerClient:
     """The signed-in person on ``page`` allows the music partner on the consent screen; the
     partner redeems the code for an access token."""
-    client = OAuth2Session(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        redirect_uri=demo.url("/demo/callback"),
-        code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_basic",
-    )
-    verifier = generate_token(48)
-    url, _state = client.create_authorization_url(
-        demo.url("/oauth/authorize"),
-        code_verifier=verifier,
-        authorization_details=json.dumps(details),
-    )
-    page.goto(url)
+    client = demo.partner()
+    auth = authorization_request(demo, client, details)
+    page.goto(auth.url)
     page.click("button[value=allow]")
     page.wait_for_url("**/demo/callback?**")
     token = client.fetch_token(
-        demo.url("/oauth/token"), authorization_response=page.url, code_verifier=verifier
+        demo.url("/oauth/token"), authorization_response=page.url, code_verifier=auth.verifier
     )
     return PartnerClient(demo, str(token["access_token"]))
 

@@ -3,70 +3,42 @@ with JavaScript switched off too: the sign-in and consent pages must not need it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
-from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from playwright.sync_api import BrowserContext, Page
+from tests.e2e.pages import Authorization, authorization_request, query
 
-from .conftest import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    FRIENDS,
-    Demo,
-    assert_accessible,
-    screenshot,
-)
+from .conftest import FRIENDS, Demo, assert_accessible, screenshot
 
 
-def _client(demo: Demo) -> OAuth2Session:
-    return OAuth2Session(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        redirect_uri=demo.url("/demo/callback"),
-        code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_basic",
-    )
-
-
-def _query(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
-def _consent_screen(demo: Demo, page: Page, client: OAuth2Session, handle: str) -> tuple[str, str]:
-    """Open the partner's authorization URL, sign in when asked; return (verifier, state)."""
-    verifier = generate_token(48)
-    url, state = client.create_authorization_url(
-        demo.url("/oauth/authorize"),
-        code_verifier=verifier,
-        authorization_details=json.dumps(FRIENDS),
-    )
-    page.goto(url)
+def _consent_screen(demo: Demo, page: Page, client: OAuth2Session, handle: str) -> Authorization:
+    """Open the partner's authorization URL, sign in when asked; return the request."""
+    auth = authorization_request(demo, client, FRIENDS)
+    page.goto(auth.url)
     assert "/login" in page.url
     page.fill("input[name=handle]", handle)
     page.fill("input[name=password]", {"alice": "alice-demo-pass", "bob": "bob-demo-pass"}[handle])
     page.click("button[type=submit]")
     page.wait_for_url("**/oauth/authorize?**")
-    return verifier, str(state)
+    return auth
 
 
 def test_a_person_signs_in_and_allows_without_javascript(
     demo: Demo, new_context: Callable[..., BrowserContext]
 ) -> None:
     page = new_context(javascript=False).new_page()
-    client = _client(demo)
-    verifier, state = _consent_screen(demo, page, client, "alice")
+    client = demo.partner()
+    auth = _consent_screen(demo, page, client, "alice")
     body = page.inner_text("body")
     assert "Tunes Music" in body
     assert "Share a song with a friend in a message" in body
     page.click("button[value=allow]")
     page.wait_for_url("**/demo/callback?**")
-    assert _query(page.url)["state"] == state
+    assert query(page.url)["state"] == auth.state
     token = client.fetch_token(
-        demo.url("/oauth/token"), authorization_response=page.url, code_verifier=verifier
+        demo.url("/oauth/token"), authorization_response=page.url, code_verifier=auth.verifier
     )
     context = demo.services.tokens.resolve_bearer(token["access_token"])
     assert context is not None
@@ -78,13 +50,13 @@ def test_deny_sends_the_person_back_with_access_denied_and_grants_nothing(
 ) -> None:
     page = new_context().new_page()
     grants_before = len(demo.services.grants.grants_of_person("p-bob"))
-    _verifier, state = _consent_screen(demo, page, _client(demo), "bob")
+    auth = _consent_screen(demo, page, demo.partner(), "bob")
     assert_accessible(page)
     screenshot(page, screenshot_dir, "consent")
     page.click("button[value=deny]")
     page.wait_for_url("**/demo/callback?**")
-    answer = _query(page.url)
-    assert (answer["error"], answer["state"]) == ("access_denied", state)
+    answer = query(page.url)
+    assert (answer["error"], answer["state"]) == ("access_denied", auth.state)
     assert len(demo.services.grants.grants_of_person("p-bob")) == grants_before
 
 

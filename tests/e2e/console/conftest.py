@@ -13,19 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import quote
 
 import pytest
 import requests
-from tests.e2e.pages import Browser, World, field
+from tests.e2e.pages import Browser, World, demo_site, field
 
 from consentgate.api.app import create_app
-from consentgate.config import Settings
-from consentgate.demo.seed import seed_demo
 from consentgate.domain.staff import Role
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 from consentgate.testing import FrozenClock, serving
 
 PASSWORDS = {"adam": "adam-test-pass", "audra": "audra-test-pass", "ava": "ava-test-pass"}
@@ -48,20 +43,8 @@ class Staff(Browser):
     """A staff member's browser on the console."""
 
     passwords: ClassVar[dict[str, str]] = PASSWORDS
-
-    def sign_in(self, handle: str, next_url: str | None = None) -> requests.Response:
-        target = next_url or "/console/partners"
-        page = self.get("/console/login?next=" + quote(target, safe=""))
-        assert page.status_code == 200, page.text
-        return self.post(
-            "/console/login",
-            {
-                "csrf_token": field(page.text, "csrf_token"),
-                "next": field(page.text, "next"),
-                "handle": handle,
-                "password": self.passwords[handle],
-            },
-        )
+    login_path = "/console/login"
+    default_next = "/console/partners"
 
     def form(self, page_path: str, action: str, **fields: str) -> requests.Response:
         """Open ``page_path`` and post to ``action`` with that page's CSRF token."""
@@ -73,17 +56,15 @@ class Staff(Browser):
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     root: Path = tmp_path_factory.mktemp("console")
-    url = f"sqlite:///{root / 'consentgate.db'}"
-    settings = Settings(
-        database_url=url,
-        data_dir=root / "data",
-        log_origin="console.example/log",
+    clock = FrozenClock()
+    settings, db = demo_site(
+        root,
+        "console.example",
+        people=30,
+        seed=3,
+        as_of=clock.now - timedelta(days=1),
         admin_token=ADMIN_TOKEN,
     )
-    clock = FrozenClock()
-    db = Database.connect(url)
-    upgrade(db)
-    seed_demo(db, people=30, seed=3, as_of=clock.now - timedelta(days=1))
     services = Services(settings, db, clock=clock)
     for handle, password in PASSWORDS.items():
         services.staff.create(handle, ROLES[handle], password)

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,6 +93,18 @@ class Server:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+@contextmanager
+def two_servers(url: str, data_dir: Path) -> Iterator[tuple[Server, Server]]:
+    """Two server processes on one database, started one after the other; stopped after."""
+    a, b = Server(url, data_dir).start(), Server(url, data_dir)
+    try:
+        b.start()
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pytest
 
 from consentgate.web.session import COOKIE_NAME, SESSION_SECONDS, SessionCookies, new_session
 
-from .servers import Server, World, add_person, make_world, read_profile
+from .servers import Server, World, add_person, make_world, read_profile, two_servers
 
 ROUNDS = 1000
 
@@ -40,17 +40,11 @@ def people(database_url: str, tmp_path: Path) -> tuple[World, list[tuple[str, st
 
 
 @pytest.fixture
-def two_servers(
+def servers(
     people: tuple[World, list[tuple[str, str, str]]], database_url: str, tmp_path: Path
 ) -> Iterator[tuple[Server, Server]]:
-    a = Server(database_url, tmp_path).start()
-    b = Server(database_url, tmp_path)
-    try:
-        b.start()
-        yield a, b
-    finally:
-        a.stop()
-        b.stop()
+    with two_servers(database_url, tmp_path) as pair:
+        yield pair
     people[0].services.db.dispose()
 
 
@@ -65,10 +59,10 @@ def _revoke(base: str, world: World, person_id: str, cookie: str, by_grant: bool
 
 
 def test_a_revocation_through_one_process_is_refused_by_the_next_request_to_another(
-    people: tuple[World, list[tuple[str, str, str]]], two_servers: tuple[Server, Server]
+    people: tuple[World, list[tuple[str, str, str]]], servers: tuple[Server, Server]
 ) -> None:
     world, everyone = people
-    a, b = two_servers
+    a, b = servers
     # Each person's partner can read, through either process, before the revocation.
     assert read_profile(b.base, everyone[0][1]).status_code == 200
     allowed_after_revocation = []

@@ -1,37 +1,36 @@
 """A real server (uvicorn on 127.0.0.1) with one partner reading one person's thread: for the
-operations endpoints, the request id and the metrics."""
+operations endpoints, the request id and the metrics. The same world on a SQLite file for the
+tests that start ``consentgate serve`` themselves, and how they wait for it to be ready."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi import FastAPI
+from tests.e2e.pages import World
 
 from consentgate.api.app import create_app
 from consentgate.config import Settings
 from consentgate.domain import Action, Capability, Category, GrantScope
-from consentgate.services.wiring import Running, Services
+from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.bulk import insert_rows
+from consentgate.store.migrate import upgrade
 from consentgate.testing import issue_token, serving
-from consentgate.web.state import state_of
 
 PURPOSE = "music.share"
 
 
-@dataclass(frozen=True)
-class Served:
-    base: str
-    token: str
-    app: FastAPI
+@dataclass
+class Served(World):
+    """The served app (see :class:`World`) and Ana's access token for Tunes."""
 
-    @property
-    def running(self) -> Running:
-        return state_of(self.app).lifecycle.running
+    token: str
 
     @property
     def thread(self) -> str:
@@ -100,5 +99,28 @@ def served(database_url: str, tmp_path: Path) -> Iterator[Served]:
     token = seed(services)
     app = create_app(settings, services)
     with serving(app) as base:
-        yield Served(base, token, app)
+        yield Served(base, services, app, token)
     services.db.dispose()
+
+
+def seeded_file(folder: Path) -> tuple[str, str]:
+    """A migrated SQLite file in ``folder`` holding :func:`seed`'s world: (its URL, Ana's token)."""
+    url = f"sqlite:///{folder / 'consentgate.db'}"
+    db = Database.connect(url)
+    upgrade(db)
+    token = seed(Services(Settings(database_url=url, data_dir=folder), db))
+    db.dispose()
+    return url, token
+
+
+def wait_until_ready(base: str, within: float) -> None:
+    """Poll ``/readyz`` until the server at ``base`` answers 200, for ``within`` seconds at most."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the server did not become ready")

@@ -7,29 +7,21 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from consentgate.config import Settings
-from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.log import SqlLogStore
-from consentgate.store.migrate import upgrade
 from consentgate.testing import free_port
 
-from .conftest import PURPOSE, seed
+from .conftest import PURPOSE, seeded_file, wait_until_ready
 
 
 def test_json_log_lines_carry_the_request_id_of_the_answer_and_the_log_entry(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'consentgate.db'}"
-    db = Database.connect(url)
-    upgrade(db)
-    token = seed(Services(Settings(database_url=url, data_dir=tmp_path), db))
-    db.dispose()
+    url, token = seeded_file(tmp_path)
     port = free_port()
     env = {
         **os.environ,
@@ -45,7 +37,7 @@ def test_json_log_lines_carry_the_request_id_of_the_answer_and_the_log_entry(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(base)
+        wait_until_ready(base, within=60)
         answer = httpx.get(
             f"{base}/v1/threads/1/messages?purpose={PURPOSE}",
             headers={"Authorization": f"Bearer {token}", "X-Request-Id": "trace-7"},
@@ -69,15 +61,3 @@ def test_json_log_lines_carry_the_request_id_of_the_answer_and_the_log_entry(
     finally:
         db.dispose()
     assert json.loads(data)["request_id"] == "trace-7"
-
-
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the server did not become ready")

@@ -6,29 +6,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from consentgate.config import Settings
-from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 from consentgate.testing import free_port
 
-from .conftest import PURPOSE, seed
+from .conftest import PURPOSE, seeded_file, wait_until_ready
 
 ROUTE = "/v1/threads/{thread_id}/messages"
 
 
 def test_two_workers_count_into_one_sum_and_one_of_them_integrates(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'consentgate.db'}"
-    db = Database.connect(url)
-    upgrade(db)
-    token = seed(Services(Settings(database_url=url, data_dir=tmp_path), db))
-    db.dispose()
+    url, token = seeded_file(tmp_path)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env |= {"CONSENTGATE_DATABASE_URL": url, "CONSENTGATE_DATA_DIR": str(tmp_path)}
@@ -42,7 +33,7 @@ def test_two_workers_count_into_one_sum_and_one_of_them_integrates(tmp_path: Pat
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(base)
+        wait_until_ready(base, within=90)
         statuses = [
             httpx.get(
                 f"{base}/v1/threads/1/messages?purpose={PURPOSE}",
@@ -78,15 +69,3 @@ def _scrape(base: str) -> dict[tuple[str, ...], float]:
             elif sample.name == "consentgate_log_integrator":
                 found[(sample.name, labels["holder"])] = sample.value
     return found
-
-
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the server did not become ready")

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 import requests
-from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from tests.e2e import pages
-from tests.e2e.pages import World, field, form_action, query
+from tests.e2e.pages import Authorization, World, field, form_action, query
 
 #: Registered for every test client. Never contacted: the tests read the redirect's Location.
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -37,13 +34,7 @@ MUSIC = [
 def partner(world: World, name: str = "tunes") -> OAuth2Session:
     """The partner's OAuth client: confidential, PKCE S256, HTTP Basic client authentication."""
     _, client_id, secret = CLIENTS[name]
-    return OAuth2Session(
-        client_id,
-        secret,
-        redirect_uri=REDIRECT_URI,
-        code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_basic",
-    )
+    return pages.partner_client(client_id, secret, REDIRECT_URI)
 
 
 class Browser(pages.Browser):
@@ -53,25 +44,11 @@ class Browser(pages.Browser):
     default_next = "/"
 
 
-@dataclass
-class Authorization:
-    url: str
-    verifier: str
-    state: str
-
-
 def start(
     world: World, client: OAuth2Session, details: Any = MUSIC, **params: str
 ) -> Authorization:
     """The authorization request URL the partner sends the person to (RFC 6749 §4.1.1)."""
-    verifier = generate_token(48)
-    extra: dict[str, str] = dict(params)
-    if details is not None:
-        extra["authorization_details"] = json.dumps(details)
-    url, state = client.create_authorization_url(
-        world.url("/oauth/authorize"), code_verifier=verifier, **extra
-    )
-    return Authorization(url, verifier, state)
+    return pages.authorization_request(world, client, details, **params)
 
 
 def consent_page(browser: Browser, auth: Authorization, handle: str = "alice") -> requests.Response:

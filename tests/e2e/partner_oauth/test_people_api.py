@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .flow import Browser, World, consent_page, field, get_token, partner, start, token_call
+
+
+def _alice_allows_tunes(world: World) -> tuple[dict[str, Any], str]:
+    """Alice allows the music partner: the partner's token and the id of Alice's grant."""
+    token = get_token(world, partner(world), "alice")
+    context = world.services.tokens.resolve_bearer(token["access_token"])
+    assert context is not None
+    return token, context.grant_id
+
+
+def _signed_in(world: World, handle: str) -> Browser:
+    browser = Browser(world)
+    assert browser.sign_in(handle).status_code == 303
+    return browser
 
 
 def test_without_a_session_the_people_api_answers_401_with_a_problem(world: World) -> None:
@@ -38,8 +54,7 @@ def test_sign_in_goes_only_to_local_pages(world: World) -> None:
 
 
 def test_a_person_reads_and_changes_their_settings(world: World) -> None:
-    browser = Browser(world)
-    browser.sign_in("bob")
+    browser = _signed_in(world, "bob")
     assert browser.get("/v1/me/settings").json() == {
         "share_with_partners": True,
         "categories": ["friends"],
@@ -54,8 +69,7 @@ def test_a_person_reads_and_changes_their_settings(world: World) -> None:
 
 
 def test_bad_settings_are_refused_and_change_nothing(world: World) -> None:
-    browser = Browser(world)
-    browser.sign_in("carol")
+    browser = _signed_in(world, "carol")
     before = world.services.people.get_settings("p-carol")
     for body in ({"categories": ["diary"]}, {"share_with_partners": "maybe"}, {"bogus": True}):
         answer = browser.http.put(world.url("/v1/me/settings"), json=body, timeout=10)
@@ -72,22 +86,19 @@ def test_bad_settings_are_refused_and_change_nothing(world: World) -> None:
 
 
 def test_a_person_revokes_a_grant_and_its_refresh_token_stops_working(world: World) -> None:
-    token = get_token(world, partner(world), "alice")
-    context = world.services.tokens.resolve_bearer(token["access_token"])
-    assert context is not None
-    browser = Browser(world)
-    browser.sign_in("alice")
+    token, grant_id = _alice_allows_tunes(world)
+    browser = _signed_in(world, "alice")
     listed = browser.get("/v1/me/grants").json()["grants"]
-    mine = next(g for g in listed if g["id"] == context.grant_id)
+    mine = next(g for g in listed if g["id"] == grant_id)
     assert mine["active"] is True
     assert {(s["category"], s["action"], s["purpose"]) for s in mine["scopes"]} == {
         ("messages", "read", "music.share"),
         ("messages", "write", "music.share"),
     }
-    revoked = browser.post(f"/v1/me/grants/{context.grant_id}/revoke", {})
+    revoked = browser.post(f"/v1/me/grants/{grant_id}/revoke", {})
     assert revoked.status_code == 200
     assert revoked.json()["active"] is False
-    again = browser.post(f"/v1/me/grants/{context.grant_id}/revoke", {})
+    again = browser.post(f"/v1/me/grants/{grant_id}/revoke", {})
     assert again.status_code == 409
     refresh = token_call(
         world, "tunes", {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
@@ -97,14 +108,11 @@ def test_a_person_revokes_a_grant_and_its_refresh_token_stops_working(world: Wor
 
 
 def test_a_person_cannot_revoke_someone_elses_grant(world: World) -> None:
-    token = get_token(world, partner(world), "alice")
-    context = world.services.tokens.resolve_bearer(token["access_token"])
-    assert context is not None
-    browser = Browser(world)
-    browser.sign_in("bob")
-    answer = browser.post(f"/v1/me/grants/{context.grant_id}/revoke", {})
+    _token, grant_id = _alice_allows_tunes(world)
+    browser = _signed_in(world, "bob")
+    answer = browser.post(f"/v1/me/grants/{grant_id}/revoke", {})
     assert answer.status_code == 404
-    assert world.services.grants.get_grant(context.grant_id).revoked_at is None
+    assert world.services.grants.get_grant(grant_id).revoked_at is None
     assert browser.post("/v1/me/grants/" + "x" * 200 + "/revoke", {}).status_code == 404
 
 
@@ -120,8 +128,7 @@ def test_the_openapi_document_lists_the_people_and_oauth_endpoints_with_errors(
 
 
 def test_signing_out_needs_the_csrf_token_and_ends_the_browser_session(world: World) -> None:
-    browser = Browser(world)
-    browser.sign_in("bob")
+    browser = _signed_in(world, "bob")
     assert browser.post("/logout", {}).status_code == 403
     assert browser.get("/v1/me/settings").status_code == 200
     page = browser.get("/login")

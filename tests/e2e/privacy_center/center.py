@@ -3,12 +3,9 @@ forms read from the real HTML) and a demo partner app holding an OAuth token."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import requests
-from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
 from tests.e2e import pages
 from tests.e2e.pages import World, field, form_action, query
 
@@ -53,21 +50,12 @@ def signed_in(world: World, handle: str) -> Browser:
 
 def partner_token(world: World, handle: str = "alice", name: str = "tunes") -> dict[str, Any]:
     """The demo partner app's token after ``handle`` allows it on the consent screen."""
-    client = OAuth2Session(
-        f"{name}-demo",
-        f"{name}-demo-secret-not-for-production",
-        redirect_uri=REDIRECT_URI,
-        code_challenge_method="S256",
-        token_endpoint_auth_method="client_secret_basic",
+    client = pages.partner_client(
+        f"{name}-demo", f"{name}-demo-secret-not-for-production", REDIRECT_URI
     )
-    verifier = generate_token(48)
-    url, _ = client.create_authorization_url(
-        world.url("/oauth/authorize"),
-        code_verifier=verifier,
-        authorization_details=json.dumps(MUSIC),
-    )
+    auth = pages.authorization_request(world, client, MUSIC)
     browser = signed_in(world, handle)
-    page = browser.get(url)
+    page = browser.get(auth.url)
     assert page.status_code == 200, page.text
     answer = browser.post(
         form_action(page.text),
@@ -81,7 +69,7 @@ def partner_token(world: World, handle: str = "alice", name: str = "tunes") -> d
     location = answer.headers["location"]
     assert "code" in query(location)
     token: dict[str, Any] = client.fetch_token(
-        world.url("/oauth/token"), authorization_response=location, code_verifier=verifier
+        world.url("/oauth/token"), authorization_response=location, code_verifier=auth.verifier
     )
     return token
 

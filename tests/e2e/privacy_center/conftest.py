@@ -10,14 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.e2e.pages import demo_site
 
 from consentgate.api.app import create_app
-from consentgate.config import Settings
 from consentgate.demo.clients import register_demo_clients
-from consentgate.demo.seed import seed_demo
 from consentgate.services.wiring import Services
-from consentgate.store import Database
-from consentgate.store.migrate import upgrade
 from consentgate.testing import serving
 
 from .center import World
@@ -26,11 +23,7 @@ from .center import World
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root: Path = tmp_path_factory.mktemp("privacy-center")
-    url = f"sqlite:///{root / 'consentgate.db'}"
-    settings = Settings(database_url=url, data_dir=root / "data", log_origin="e2e.example/log")
-    db = Database.connect(url)
-    upgrade(db)
-    seed_demo(db, people=40, seed=7, as_of=datetime.now(UTC))
+    settings, db = demo_site(root, "e2e.example", people=40, seed=7, as_of=datetime.now(UTC))
     services = Services(settings, db)
     register_demo_clients(services)
     app = create_app(settings, services)

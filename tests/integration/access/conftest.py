@@ -50,10 +50,8 @@ def running(services: Services, clock: FrozenClock) -> Iterator[Running]:
     ]:
         s.partners.register_purpose(pid, text, "essential.service")
     year = timedelta(days=365)
-    s.partners.register_partner("tunes", "Tunes", "music streamer")
-    s.partners.sign_agreement(
-        "tunes",
-        (
+    agreements = {
+        ("tunes", "Tunes", "music streamer"): (
             Capability(
                 Category.MESSAGES,
                 Action.READ,
@@ -63,13 +61,7 @@ def running(services: Services, clock: FrozenClock) -> Iterator[Running]:
             ),
             Capability(Category.MESSAGES, Action.WRITE, MUSIC, frozenset({"id", "body"})),
         ),
-        valid_from=clock.now - year,
-        valid_until=clock.now + year,
-    )
-    s.partners.register_partner("handset", "Handset", "device maker")
-    s.partners.sign_agreement(
-        "handset",
-        (
+        ("handset", "Handset", "device maker"): (
             Capability(
                 Category.CONTACTS, Action.READ, SYNC, frozenset({"id", "name", "linked_person"})
             ),
@@ -81,13 +73,7 @@ def running(services: Services, clock: FrozenClock) -> Iterator[Running]:
                 quota=Quota(2, 3600),
             ),
         ),
-        valid_from=clock.now - year,
-        valid_until=clock.now + year,
-    )
-    s.partners.register_partner("findit", "FindIt", "search engine")
-    s.partners.sign_agreement(
-        "findit",
-        (
+        ("findit", "FindIt", "search engine"): (
             Capability(
                 Category.FRIENDS,
                 Action.READ,
@@ -95,9 +81,12 @@ def running(services: Services, clock: FrozenClock) -> Iterator[Running]:
                 frozenset({"id", "friend_id", "display_name"}),
             ),
         ),
-        valid_from=clock.now - year,
-        valid_until=clock.now + year,
-    )
+    }
+    for (partner_id, name, kind), capabilities in agreements.items():
+        s.partners.register_partner(partner_id, name, kind)
+        s.partners.sign_agreement(
+            partner_id, capabilities, valid_from=clock.now - year, valid_until=clock.now + year
+        )
     everything = frozenset(Category)
     for handle, via in [("alice", everything), ("bob", frozenset()), ("carol", everything)]:
         s.people.register_person(handle, handle.title(), person_id=f"p-{handle}")

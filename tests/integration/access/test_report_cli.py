@@ -4,12 +4,10 @@ each format and verify; bad input is one line on standard error and exit 1, and 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.shell import Shell
 
 from consentgate.config import Settings
 from consentgate.services.wiring import Running, Services
@@ -17,40 +15,19 @@ from consentgate.testing import FrozenClock
 
 from .report_story import Story, tell
 
-CONSENTGATE = str(Path(sys.executable).with_name("consentgate"))
 
+class ReportShell(Shell):
+    """``consentgate report ...`` on the test's database, data folder and log origin."""
 
-class Shell:
-    def __init__(self, settings: Settings) -> None:
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTGATE_")}
-        self.env |= {
-            "CONSENTGATE_DATABASE_URL": settings.database_url,
-            "CONSENTGATE_DATA_DIR": str(settings.data_dir),
-            "CONSENTGATE_LOG_ORIGIN": settings.origin,
-        }
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [CONSENTGATE, "report", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    def fails(self, *args: str) -> str:
-        done = self.run(*args)
-        assert done.returncode == 1, done.stdout + done.stderr
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1, done.stderr
-        assert lines[0].startswith("consentgate: error: ")
-        return lines[0].removeprefix("consentgate: error: ")
+    group = ("report",)
+    timeout = 120
 
 
 @pytest.fixture
-def shell(world: Services, running: Running, clock: FrozenClock, settings: Settings) -> Shell:
-    return Shell(settings)
+def shell(world: Services, running: Running, clock: FrozenClock, settings: Settings) -> ReportShell:
+    return ReportShell(
+        settings.database_url, settings.data_dir, CONSENTGATE_LOG_ORIGIN=settings.origin
+    )
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from consentgate.domain import Action, Category, GrantScope, PartnerStatus
+from consentgate.domain import Action, Category, Grant, GrantScope, PartnerStatus
 from consentgate.errors import InvalidInput, NotFound
-from consentgate.policy import DecisionRequest
+from consentgate.policy import Decision, DecisionRequest
 from consentgate.services.decisions import DecisionService
 from consentgate.services.wiring import Services
 from consentgate.store import Database
@@ -33,23 +33,29 @@ def decisions(world: Services, clock: FrozenClock) -> DecisionService:
     return service
 
 
+def grant_contacts(world: Services, person: str = "p-alice") -> Grant:
+    """``person`` lets the device maker read their contacts."""
+    return world.grants.record_grant(
+        person, "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
+    )
+
+
+def decide(decisions: DecisionService, person: str = "p-alice") -> Decision:
+    """The device maker asks to read ``person``'s contacts."""
+    return decisions.decide(DecisionRequest("device-maker", person, "contacts", "read", PURPOSE))
+
+
 def ask(decisions: DecisionService) -> bool:
-    return decisions.decide(
-        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-    ).allowed
+    return decide(decisions).allowed
 
 
 def test_revoke_then_decide_is_denied_with_no_stale_window(
     world: Services, decisions: DecisionService
 ) -> None:
-    grant = world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant = grant_contacts(world)
     assert ask(decisions)
     world.grants.revoke_grant(grant.id)
-    decision = decisions.decide(
-        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-    )
+    decision = decide(decisions)
     assert not decision.allowed
     assert decision.codes[2] == "grant.revoked"
 
@@ -57,39 +63,23 @@ def test_revoke_then_decide_is_denied_with_no_stale_window(
 def test_switching_sharing_off_suspending_and_ending_are_seen_by_the_next_decision(
     world: Services, decisions: DecisionService
 ) -> None:
-    world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant_contacts(world)
     assert ask(decisions)
     world.people.set_settings("p-alice", share_with_partners=False)
-    assert (
-        decisions.decide(
-            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-        ).reason
-        == "settings.sharing_off"
-    )
+    assert decide(decisions).reason == "settings.sharing_off"
     world.people.set_settings("p-alice", share_with_partners=True)
     assert ask(decisions)
     world.partners.set_status("device-maker", PartnerStatus.SUSPENDED, "audit finding")
-    assert (
-        decisions.decide(
-            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-        ).reason
-        == "partner.suspended"
-    )
+    assert decide(decisions).reason == "partner.suspended"
 
 
 def test_ending_an_agreement_is_seen_by_the_next_decision(
     world: Services, decisions: DecisionService
 ) -> None:
-    world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant_contacts(world)
     assert ask(decisions)
     world.partners.end_agreement(world.partners.agreements_of("device-maker")[0].id)
-    decision = decisions.decide(
-        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-    )
+    decision = decide(decisions)
     assert not decision.allowed
     assert decision.codes[1] == "agreement.ended"
 
@@ -103,9 +93,7 @@ def test_another_process_write_is_seen_within_a_second_through_the_change_feed(
     follower.load()
     follower.start()
     try:
-        grant = world.grants.record_grant(
-            "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-        )
+        grant = grant_contacts(world)
         assert _eventually(lambda: ask(follower), within=1.0)
         world.grants.revoke_grant(grant.id)
         assert _eventually(lambda: not ask(follower), within=1.0)
@@ -127,25 +115,19 @@ def test_a_fresh_load_decides_like_the_write_through_index(
     world: Services, decisions: DecisionService, clock: FrozenClock
 ) -> None:
     world.people.register_person("bob", "Bob", person_id="p-bob")
-    world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
-    world.grants.record_grant("p-bob", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…")
+    grant_contacts(world)
+    grant_contacts(world, "p-bob")
     fresh = DecisionService(world.db, clock)
     fresh.load()
     for person in ("p-alice", "p-bob"):
-        a = decisions.decide(DecisionRequest("device-maker", person, "contacts", "read", PURPOSE))
-        b = fresh.decide(DecisionRequest("device-maker", person, "contacts", "read", PURPOSE))
-        assert a.codes == b.codes
+        assert decide(decisions, person).codes == decide(fresh, person).codes
     assert fresh.exposure_count("device-maker", "contacts") == 1  # bob never switched sharing on
 
 
 def test_exposure_and_explain_name_the_agreement_and_grant(
     world: Services, decisions: DecisionService
 ) -> None:
-    grant = world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant = grant_contacts(world)
     (access,) = decisions.exposure_of_person("p-alice")
     assert (access.partner_id, access.category, access.grant_id) == (
         "device-maker",
@@ -179,9 +161,7 @@ def test_a_write_the_index_could_not_apply_is_a_deny_until_it_catches_up(
     from consentgate.errors import Unavailable
     from consentgate.store import policy_source
 
-    grant = world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant = grant_contacts(world)
     assert ask(decisions)
 
     def unavailable(*args: object, **kwargs: object) -> None:
@@ -189,17 +169,10 @@ def test_a_write_the_index_could_not_apply_is_a_deny_until_it_catches_up(
 
     monkeypatch.setattr(policy_source, "grant_rows", unavailable)
     world.grants.revoke_grant(grant.id)  # committed, but the index could not re-read the grant
-    assert (
-        decisions.decide(
-            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-        ).reason
-        == "engine.error"
-    )
+    assert decide(decisions).reason == "engine.error"
     monkeypatch.undo()
     decisions.sync()
-    decision = decisions.decide(
-        DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-    )
+    decision = decide(decisions)
     assert decision.codes[2] == "grant.revoked"
 
 
@@ -210,9 +183,7 @@ def test_the_bulk_loader_reads_times_exactly_as_the_domain_does(
     from consentgate.store import policy_source
 
     clock.now = clock.now.replace(microsecond=999_999)
-    grant = world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant = grant_contacts(world)
     clock.advance(microseconds=123_457)
     world.grants.revoke_grant(grant.id)
     with world.db.read() as conn:
@@ -229,34 +200,29 @@ def test_reinstating_a_suspended_partner_does_not_bring_back_the_grants_it_lost(
         world.people.set_settings(
             person, share_with_partners=True, categories=frozenset({Category.CONTACTS})
         )
-        world.grants.record_grant(
-            person, "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-        )
+        grant_contacts(world, person)
     assert decisions.exposure_count("device-maker", "contacts") == 60
     # The suspension revokes 60 grants in one transaction, delivered to the index as one batch.
     world.partners.set_status("device-maker", PartnerStatus.SUSPENDED, "audit finding")
     world.partners.set_status("device-maker", PartnerStatus.ACTIVE, "finding resolved")
     for person in people:
-        decision = decisions.decide(
-            DecisionRequest("device-maker", person, "contacts", "read", PURPOSE)
+        assert decide(decisions, person).codes[:3] == (
+            "partner.active",
+            "agreement.in_force",
+            "grant.revoked",
         )
-        assert decision.codes[:3] == ("partner.active", "agreement.in_force", "grant.revoked")
     assert decisions.exposure_count("device-maker", "contacts") == 0
 
 
 def test_a_request_the_engine_cannot_evaluate_is_denied_and_logged_with_its_cause(
     world: Services, decisions: DecisionService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant_contacts(world)
     assert ask(decisions)
     # An index entry the engine cannot read (here, settings that are not a mask).
     decisions.index.settings["p-alice"] = "everything on"  # type: ignore[assignment]
     with caplog.at_level(logging.ERROR, logger="consentgate.services.decisions"):
-        decision = decisions.decide(
-            DecisionRequest("device-maker", "p-alice", "contacts", "read", PURPOSE)
-        )
+        decision = decide(decisions)
         explanation = decisions.explain("device-maker", "p-alice", "contacts", "read", PURPOSE)
     assert not decision.allowed
     assert decision.failed == ("engine.error",)
@@ -277,9 +243,7 @@ def test_a_write_the_index_could_not_apply_is_logged_with_its_cause(
     from consentgate.errors import Unavailable
     from consentgate.store import policy_source
 
-    grant = world.grants.record_grant(
-        "p-alice", "device-maker", frozenset({READ_CONTACTS}), receipt_text="…"
-    )
+    grant = grant_contacts(world)
 
     def unavailable(*args: object, **kwargs: object) -> None:
         raise Unavailable("the database is unavailable")

@@ -110,29 +110,31 @@ def test_the_sequencer_refuses_an_index_written_behind_its_back(
     assert latest.size == 600
 
 
-def test_the_cli_exits_non_zero_naming_the_index(
-    log: SqlLogStore, signer: NoteSigner, database_url: str, tmp_path: Path
-) -> None:
-    runner = CliRunner()
+@pytest.fixture
+def verify_args(signer: NoteSigner, database_url: str, tmp_path: Path) -> list[str]:
+    """``log verify`` of the test's database with the log's verifier key, remembering the last
+    checkpoint it verified in a state file."""
     args = ["verify", "--database", database_url, "--vkey", signer.verifier.encode()]
-    args += ["--state-file", str(tmp_path / "state.json")]
-    ok = runner.invoke(app, args)
+    return [*args, "--state-file", str(tmp_path / "state.json")]
+
+
+def test_the_cli_exits_non_zero_naming_the_index(log: SqlLogStore, verify_args: list[str]) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, verify_args)
     assert ok.exit_code == 0, ok.output
     assert "600 entries" in ok.output
     _set_data(log.db, 5, b"rewritten")
-    bad = runner.invoke(app, args)
+    bad = runner.invoke(app, verify_args)
     assert bad.exit_code != 0
     assert isinstance(bad.exception, LogTampered)
     assert "entry 5" in str(bad.exception)
 
 
 def test_the_cli_remembers_the_last_checkpoint_and_catches_a_rewrite(
-    log: SqlLogStore, signer: NoteSigner, database_url: str, tmp_path: Path
+    log: SqlLogStore, signer: NoteSigner, database_url: str, verify_args: list[str]
 ) -> None:
     runner = CliRunner()
-    args = ["verify", "--database", database_url, "--vkey", signer.verifier.encode()]
-    args += ["--state-file", str(tmp_path / "state.json")]
-    assert runner.invoke(app, args).exit_code == 0
+    assert runner.invoke(app, verify_args).exit_code == 0
     # Someone with the key rebuilds the whole log with entry 3 changed, and re-signs it.
     with log.db.begin() as conn:
         for table in (log_checkpoints, log_tiles, log_entries):
@@ -143,7 +145,7 @@ def test_the_cli_remembers_the_last_checkpoint_and_catches_a_rewrite(
         forged.append(b"forged" if i == 3 else f"decision {i:04d}".encode())
     forged.stop()
     assert verify_log(DatabaseLogSource(database_url), signer.verifier).size == 700
-    again = runner.invoke(app, args)
+    again = runner.invoke(app, verify_args)
     assert again.exit_code != 0
     assert "not consistent with the checkpoint of size 600" in str(again.exception)
 

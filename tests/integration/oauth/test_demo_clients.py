@@ -15,6 +15,12 @@ from consentgate.store import Database
 from consentgate.testing import FrozenClock
 
 
+@pytest.fixture
+def production(settings: Settings, database: Database, clock: FrozenClock) -> Services:
+    """The services of a deployment in production mode, on the test's database."""
+    return Services(settings.model_copy(update={"mode": "production"}), database, clock=clock)
+
+
 def test_the_demo_clients_authenticate_with_their_documented_secrets(
     services: Services, database: Database, clock: FrozenClock
 ) -> None:
@@ -28,10 +34,7 @@ def test_the_demo_clients_authenticate_with_their_documented_secrets(
         assert client.redirect_uris == (DEMO_REDIRECT_URI,)
 
 
-def test_demo_clients_are_refused_in_production(
-    settings: Settings, database: Database, clock: FrozenClock
-) -> None:
-    production = Services(settings.model_copy(update={"mode": "production"}), database, clock=clock)
+def test_demo_clients_are_refused_in_production(production: Services) -> None:
     with pytest.raises(ConfigError, match="production"):
         register_demo_clients(production)
 
@@ -46,10 +49,7 @@ def test_the_demo_staff_sign_in_with_their_documented_passwords_once(services: S
     assert register_demo_staff(services) == []  # a second run leaves them as they are
 
 
-def test_demo_staff_are_refused_in_production(
-    settings: Settings, database: Database, clock: FrozenClock
-) -> None:
-    production = Services(settings.model_copy(update={"mode": "production"}), database, clock=clock)
+def test_demo_staff_are_refused_in_production(production: Services) -> None:
     with pytest.raises(ConfigError, match="production"):
         register_demo_staff(production)
     assert production.staff.members() == []
