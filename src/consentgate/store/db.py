@@ -6,6 +6,7 @@ share the file safely. Everything else in the project reaches the database throu
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from consentgate.errors import ConfigError, Unavailable
 from consentgate.store.raw import RawReads
+from consentgate.store.writeturn import WriteTurn
 
 #: How long a SQLite writer waits for the lock before giving up.
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -81,6 +83,9 @@ class Database:
         self.engine = engine
         #: The data API's hot reads, on connections of their own (see ``store.raw``).
         self.raw = RawReads(engine)
+        file = self.sqlite_file
+        #: On a SQLite file, writers take turns through the kernel (see ``store.writeturn``).
+        self._turn = WriteTurn(file) if file is not None else None
 
     @classmethod
     def connect(cls, url: str, *, echo: bool = False) -> Database:
@@ -135,13 +140,14 @@ class Database:
 
         A database that cannot be reached is :class:`Unavailable`, so callers fail closed.
         """
-        try:
-            with self.engine.connect() as conn:
-                conn.info[_IMMEDIATE] = True
-                with conn.begin():
-                    yield conn
-        except OperationalError as err:
-            raise Unavailable(f"the database is unavailable: {err.orig}") from err
+        with self._turn.hold() if self._turn is not None else contextlib.nullcontext():
+            try:
+                with self.engine.connect() as conn:
+                    conn.info[_IMMEDIATE] = True
+                    with conn.begin():
+                        yield conn
+            except OperationalError as err:
+                raise Unavailable(f"the database is unavailable: {err.orig}") from err
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -154,6 +160,8 @@ class Database:
 
     def dispose(self) -> None:
         self.raw.close()
+        if self._turn is not None:
+            self._turn.close()
         self.engine.dispose()
 
 
