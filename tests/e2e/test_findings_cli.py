@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.shell import Shell
 
 from consentgate.config import Settings
 from consentgate.domain import Action, Capability, Category
@@ -14,12 +15,10 @@ from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
 
-from .test_admin_cli import Shell
-
 
 @pytest.fixture
 def shell(tmp_path: Path) -> Shell:
-    shell = Shell(tmp_path)
+    shell = Shell(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
     db = Database.connect(shell.url)
     upgrade(db)
     services = Services(Settings(database_url=shell.url, data_dir=tmp_path), db)
