@@ -40,6 +40,20 @@ def _check_name(name: str) -> None:
         raise InvalidInput(f"a note key name has no '+' and no spaces: {name!r}")
 
 
+def _decode_key(which: str, name: str, hex_id: str, b64: str) -> tuple[bytes, bytes]:
+    """The key id and the raw Ed25519 key of an encoded ``which`` (verifier or signer) key, whose
+    name is checked and whose base64 part must be ``0x01`` followed by 32 bytes."""
+    _check_name(name)
+    try:
+        key_id = bytes.fromhex(hex_id)
+        raw = base64.b64decode(b64, validate=True)
+    except (ValueError, binascii.Error):
+        raise InvalidInput(f"the {which} key's id or key is not hex/base64") from None
+    if len(raw) != 33 or raw[0] != ED25519:
+        raise InvalidInput(f"the {which} key is not an Ed25519 note key")
+    return key_id, raw[1:]
+
+
 @dataclass(frozen=True)
 class NoteVerifier:
     """An Ed25519 note verifier key."""
@@ -55,17 +69,12 @@ class NoteVerifier:
         if len(parts) != 3:
             raise InvalidInput("a verifier key looks like <name>+<hex key id>+<base64 key>")
         name, hex_id, b64 = parts
-        _check_name(name)
-        try:
-            key_id = bytes.fromhex(hex_id)
-            raw = base64.b64decode(b64, validate=True)
-        except (ValueError, binascii.Error):
-            raise InvalidInput("the verifier key's id or key is not hex/base64") from None
-        if len(key_id) != 4 or len(raw) != 33 or raw[0] != ED25519:
+        key_id, public = _decode_key("verifier", name, hex_id, b64)
+        if len(key_id) != 4:
             raise InvalidInput("the verifier key is not an Ed25519 note key")
-        if _key_id(name, raw[1:]) != key_id:
+        if _key_id(name, public) != key_id:
             raise InvalidInput("the verifier key's id does not match its name and key")
-        return cls(name=name, key_id=key_id, public=raw[1:])
+        return cls(name=name, key_id=key_id, public=public)
 
     def encode(self) -> str:
         b64 = base64.b64encode(bytes([ED25519]) + self.public).decode()
@@ -98,15 +107,8 @@ class NoteSigner:
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise InvalidInput("a signer key looks like PRIVATE+KEY+<name>+<hex id>+<base64 key>")
         name, hex_id, b64 = parts[2:]
-        _check_name(name)
-        try:
-            key_id = bytes.fromhex(hex_id)
-            raw = base64.b64decode(b64, validate=True)
-        except (ValueError, binascii.Error):
-            raise InvalidInput("the signer key's id or key is not hex/base64") from None
-        if len(raw) != 33 or raw[0] != ED25519:
-            raise InvalidInput("the signer key is not an Ed25519 note key")
-        signer = cls(name=name, private=Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        key_id, seed = _decode_key("signer", name, hex_id, b64)
+        signer = cls(name=name, private=Ed25519PrivateKey.from_private_bytes(seed))
         if signer.verifier.key_id != key_id:
             raise InvalidInput("the signer key's id does not match its name and key")
         return signer
