@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from consentgate.config import load_settings
-from consentgate.domain import Action, Capability, Category, GrantScope
 from consentgate.services.wiring import Services
 from consentgate.store import Database
-from consentgate.store.bulk import insert_rows
 from consentgate.store.migrate import upgrade
-from consentgate.testing import issue_token
+from consentgate.testing import MUSIC_SHARE, seed_music_thread
 
-PURPOSE = "music.share"
+PURPOSE = MUSIC_SHARE
 PAGE = 50
 
 
@@ -29,50 +26,8 @@ def build_world(url: str, data_dir: Path) -> str:
     db = Database.connect(url)
     upgrade(db)
     settings = load_settings(database_url=url, data_dir=data_dir, access_token_seconds=86400)
-    services = Services(settings, db)
-    now = datetime.now(UTC)
-    services.partners.register_purpose(PURPOSE, "Share a song with a friend", "essential.service")
-    services.partners.register_partner("tunes", "Tunes", "music streamer")
-    fields = frozenset({"id", "thread_id", "sender_id", "body", "sent_at", "participants"})
-    services.partners.sign_agreement(
-        "tunes",
-        (Capability(Category.MESSAGES, Action.READ, PURPOSE, fields),),
-        valid_from=now - timedelta(days=1),
-        valid_until=now + timedelta(days=365),
-    )
     people = [f"p-bench-{n}" for n in range(4)]
-    for pid in people:
-        services.people.register_person(pid.removeprefix("p-"), pid, person_id=pid)
-        services.people.set_settings(
-            pid,
-            share_with_partners=True,
-            categories=frozenset(Category),
-            via_others=frozenset({Category.MESSAGES}),
-        )
-    with db.begin() as conn:
-        insert_rows(
-            conn,
-            "threads",
-            [{"id": 1, "subject": "bench", "created_at": now, "created_by_partner": None}],
-        )
-        insert_rows(conn, "thread_participants", [{"thread_id": 1, "person_id": p} for p in people])
-        insert_rows(
-            conn,
-            "messages",
-            [
-                {
-                    "id": n + 1,
-                    "thread_id": 1,
-                    "sender_id": people[n % 4],
-                    "body": f"message {n}: see you at the concert tomorrow, bring the tickets",
-                    "sent_at": now - timedelta(minutes=60 - n),
-                    "created_by_partner": None,
-                }
-                for n in range(60)
-            ],
-        )
-    scope = GrantScope(Category.MESSAGES, Action.READ, PURPOSE)
-    token = issue_token(services, people[0], "tunes", frozenset({scope}), label="bench")
+    token = seed_music_thread(Services(settings, db), people, messages=60, label="bench")
     db.dispose()
     return token
 

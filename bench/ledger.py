@@ -46,6 +46,7 @@ from ledger_appends import (
     floor_appends_per_second,
     processes_appends_per_second,
     scratch_database,
+    threaded_appends_per_second,
 )
 
 SETTINGS = Settings()
@@ -72,21 +73,9 @@ def sequencer(db: Database, interval: float = 3600.0) -> Sequencer:
 def appends_per_second(kind: str, pg_url: str | None, writers: int, data: list[bytes]) -> float:
     with scratch_database(kind, pg_url) as db:
         seq = sequencer(db)
-        share = len(data) // writers
-
-        def write(k: int) -> None:
-            for item in data[k * share : (k + 1) * share]:
-                seq.append(item)
-
-        threads = [threading.Thread(target=write, args=(k,)) for k in range(writers)]
-        start = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - start
+        rate = threaded_appends_per_second(seq.append, writers, data)
         seq.stop()
-        return share * writers / elapsed
+        return rate
 
 
 def floor_per_second(kind: str, pg_url: str | None, data: list[bytes]) -> float:

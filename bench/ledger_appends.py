@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -199,7 +199,9 @@ class FloorWriter:
         self.conn.close()
 
 
-def _threads(append: Any, writers: int, data: list[bytes]) -> float:
+def threaded_appends_per_second(
+    append: Callable[[bytes], object], writers: int, data: list[bytes]
+) -> float:
     """Appends/s of ``writers`` threads appending ``data`` between them, each waiting for each."""
     share = len(data) // writers
 
@@ -220,7 +222,7 @@ def floor_appends_per_second(url: str, writers: int, data: list[bytes]) -> float
     """The floor's appends/s (see the module docstring) on the migrated database at ``url``."""
     writer = FloorWriter(url)
     try:
-        return _threads(writer.append, writers, data)
+        return threaded_appends_per_second(writer.append, writers, data)
     finally:
         writer.close()
 
@@ -232,7 +234,7 @@ def _process(url: str, writers: int, data: list[bytes], barrier: Any, out: Any) 
     seq.append(b"warm-up")
     barrier.wait()
     start = time.time()
-    rate = _threads(seq.append, writers, data)
+    rate = threaded_appends_per_second(seq.append, writers, data)
     end = time.time()
     out.put((round(rate * (end - start)), start, end))
     seq.stop()

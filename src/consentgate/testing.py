@@ -1,5 +1,6 @@
 """Helpers for people testing consentgate or code built on it: a clock you move by hand, a real
-HTTP server for end-to-end tests, and a partner's access token without the OAuth flow."""
+HTTP server for end-to-end tests, a partner's access token without the OAuth flow, and a small
+world of one partner reading one thread, for load and operations tests."""
 
 from __future__ import annotations
 
@@ -7,18 +8,30 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from consentgate.domain import Action, Capability, Category, GrantScope
+from consentgate.store.bulk import insert_rows
+
 if TYPE_CHECKING:
-    from consentgate.domain import GrantScope
     from consentgate.services.wiring import Services
 
-__all__ = ["FrozenClock", "free_port", "issue_token", "serving"]
+__all__ = [
+    "MUSIC_SHARE",
+    "FrozenClock",
+    "free_port",
+    "issue_token",
+    "seed_music_thread",
+    "serving",
+]
+
+#: The purpose for which :func:`seed_music_thread`'s partner reads the thread.
+MUSIC_SHARE = "music.share"
 
 #: An ASGI application (FastAPI, Starlette, …).
 ASGIApplication = Any
@@ -99,3 +112,57 @@ def issue_token(
         scopes=scopes,
     )
     return token
+
+
+def seed_music_thread(
+    services: Services, people: Sequence[str], *, messages: int, label: str
+) -> str:
+    """One partner reading one thread: Tunes, a music streamer, may read messages for
+    :data:`MUSIC_SHARE` for a year; ``people`` (person ids ``p-<handle>``) share every category,
+    messages through others too, and one thread (id 1, subject ``label``) of ``messages``
+    messages, sent in turn a minute apart until a minute ago. The first of them granted Tunes:
+    returns that person's access token (see :func:`issue_token`; ``label`` names it)."""
+    now = services.clock()
+    services.partners.register_purpose(
+        MUSIC_SHARE, "Share a song with a friend", "essential.service"
+    )
+    services.partners.register_partner("tunes", "Tunes", "music streamer")
+    fields = frozenset({"id", "thread_id", "sender_id", "body", "sent_at", "participants"})
+    services.partners.sign_agreement(
+        "tunes",
+        (Capability(Category.MESSAGES, Action.READ, MUSIC_SHARE, fields),),
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=365),
+    )
+    for pid in people:
+        services.people.register_person(pid.removeprefix("p-"), pid, person_id=pid)
+        services.people.set_settings(
+            pid,
+            share_with_partners=True,
+            categories=frozenset(Category),
+            via_others=frozenset({Category.MESSAGES}),
+        )
+    with services.db.begin() as conn:
+        insert_rows(
+            conn,
+            "threads",
+            [{"id": 1, "subject": label, "created_at": now, "created_by_partner": None}],
+        )
+        insert_rows(conn, "thread_participants", [{"thread_id": 1, "person_id": p} for p in people])
+        insert_rows(
+            conn,
+            "messages",
+            [
+                {
+                    "id": n + 1,
+                    "thread_id": 1,
+                    "sender_id": people[n % len(people)],
+                    "body": f"message {n}: see you at the concert tomorrow, bring the tickets",
+                    "sent_at": now - timedelta(minutes=messages - n),
+                    "created_by_partner": None,
+                }
+                for n in range(messages)
+            ],
+        )
+    scope = GrantScope(Category.MESSAGES, Action.READ, MUSIC_SHARE)
+    return issue_token(services, people[0], "tunes", frozenset({scope}), label=label)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,14 +15,12 @@ from tests.e2e.pages import World
 
 from consentgate.api.app import create_app
 from consentgate.config import Settings
-from consentgate.domain import Action, Capability, Category, GrantScope
 from consentgate.services.wiring import Services
 from consentgate.store import Database
-from consentgate.store.bulk import insert_rows
 from consentgate.store.migrate import upgrade
-from consentgate.testing import issue_token, serving
+from consentgate.testing import MUSIC_SHARE, seed_music_thread, serving
 
-PURPOSE = "music.share"
+PURPOSE = MUSIC_SHARE
 
 
 @dataclass
@@ -44,52 +41,7 @@ class Served(World):
 def seed(services: Services) -> str:
     """Tunes may read messages for music.share; Ana and Ben share a thread of 8 messages; Ana
     granted Tunes. Returns Ana's access token for Tunes."""
-    now = datetime.now(UTC)
-    services.partners.register_purpose(PURPOSE, "Share a song with a friend", "essential.service")
-    services.partners.register_partner("tunes", "Tunes", "music streamer")
-    fields = frozenset({"id", "thread_id", "sender_id", "body", "sent_at", "participants"})
-    services.partners.sign_agreement(
-        "tunes",
-        (Capability(Category.MESSAGES, Action.READ, PURPOSE, fields),),
-        valid_from=now - timedelta(days=1),
-        valid_until=now + timedelta(days=365),
-    )
-    for pid in ("p-ana", "p-ben"):
-        services.people.register_person(pid.removeprefix("p-"), pid, person_id=pid)
-        services.people.set_settings(
-            pid,
-            share_with_partners=True,
-            categories=frozenset(Category),
-            via_others=frozenset({Category.MESSAGES}),
-        )
-    with services.db.begin() as conn:
-        insert_rows(
-            conn,
-            "threads",
-            [{"id": 1, "subject": "gig", "created_at": now, "created_by_partner": None}],
-        )
-        insert_rows(
-            conn,
-            "thread_participants",
-            [{"thread_id": 1, "person_id": p} for p in ("p-ana", "p-ben")],
-        )
-        insert_rows(
-            conn,
-            "messages",
-            [
-                {
-                    "id": n + 1,
-                    "thread_id": 1,
-                    "sender_id": ("p-ana", "p-ben")[n % 2],
-                    "body": f"message {n}",
-                    "sent_at": now - timedelta(minutes=10 - n),
-                    "created_by_partner": None,
-                }
-                for n in range(8)
-            ],
-        )
-    scope = GrantScope(Category.MESSAGES, Action.READ, PURPOSE)
-    return issue_token(services, "p-ana", "tunes", frozenset({scope}), label="ops")
+    return seed_music_thread(services, ["p-ana", "p-ben"], messages=8, label="ops")
 
 
 @pytest.fixture
