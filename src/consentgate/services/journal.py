@@ -14,13 +14,14 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from sqlalchemy import Connection
 
 from consentgate import logs
 from consentgate.domain import Agreement
-from consentgate.domain.findings import Certification
+from consentgate.domain.findings import Certification, CertifiedUse
+from consentgate.domain.grants import GrantScope
 from consentgate.ledger.entries import (
     AgreementVersion,
     CertificationMade,
@@ -78,6 +79,21 @@ def agreement_digest(agreement: Agreement) -> str:
     return canonical_digest(body)
 
 
+class _GrantEntry(TypedDict):
+    """The fields every entry about a grant starts with (revocation, lapse, grant issued)."""
+
+    time: str
+    request_id: str
+    grant_id: str
+    partner: str
+    person_ref: str
+
+
+def _entry_scope(scope: GrantScope | CertifiedUse) -> str:
+    """A (category, action, purpose) as entries write it: ``category:action:purpose``."""
+    return f"{scope.category}:{scope.action}:{scope.purpose}"
+
+
 class Journal:
     """Appends a log entry for each grant, revocation, agreement version and deletion confirmation."""
 
@@ -108,36 +124,24 @@ class Journal:
         grant = grant_rows.get_grant(conn, grant_id)
         if grant is None:
             return None
-        at = format_time(change.at)
-        if grant.revoked_at is not None and grant.revoked_at == change.at:
-            return Revocation(
-                time=at,
-                request_id=_request_id(),
-                grant_id=grant.id,
-                partner=grant.partner_id,
-                person_ref=self.person_ref(grant.person_id),
-                by="platform",
-            )
-        lapsed = sorted(s for s, when in grant.lapsed if when == change.at)
-        if lapsed:
-            return ScopeLapse(
-                time=at,
-                request_id=_request_id(),
-                grant_id=grant.id,
-                partner=grant.partner_id,
-                person_ref=self.person_ref(grant.person_id),
-                scopes=tuple(f"{s.category}:{s.action}:{s.purpose}" for s in lapsed),
-            )
-        if grant.issued_at != change.at:
-            return None
-        return GrantIssued(
-            time=at,
+        about = _GrantEntry(
+            time=format_time(change.at),
             request_id=_request_id(),
             grant_id=grant.id,
             partner=grant.partner_id,
-            client=grant.client_id or "",
             person_ref=self.person_ref(grant.person_id),
-            scopes=tuple(f"{s.category}:{s.action}:{s.purpose}" for s in sorted(grant.scopes)),
+        )
+        if grant.revoked_at is not None and grant.revoked_at == change.at:
+            return Revocation(**about, by="platform")
+        lapsed = sorted(s for s, when in grant.lapsed if when == change.at)
+        if lapsed:
+            return ScopeLapse(**about, scopes=tuple(map(_entry_scope, lapsed)))
+        if grant.issued_at != change.at:
+            return None
+        return GrantIssued(
+            **about,
+            client=grant.client_id or "",
+            scopes=tuple(map(_entry_scope, sorted(grant.scopes))),
             expires=format_time(grant.expires_at),
             receipt_id=grant.id,
             receipt_hash=grant.receipt_hash,
@@ -183,7 +187,7 @@ class Journal:
             certification_id=cert.id,
             partner=cert.partner_id,
             agreement_id=cert.agreement_id,
-            uses=tuple(sorted(f"{u.category}:{u.action}:{u.purpose}" for u in cert.uses)),
+            uses=tuple(sorted(map(_entry_scope, cert.uses))),
             digest=certification_digest(cert),
         )
 
