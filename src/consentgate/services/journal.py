@@ -79,11 +79,21 @@ def agreement_digest(agreement: Agreement) -> str:
     return canonical_digest(body)
 
 
-class _GrantEntry(TypedDict):
-    """The fields every entry about a grant starts with (revocation, lapse, grant issued)."""
+class _Stamp(TypedDict):
+    """The fields every entry starts with (:class:`~consentgate.ledger.entries.Entry`)."""
 
     time: str
     request_id: str
+
+
+def _stamp(change: Change) -> _Stamp:
+    """A change's entry is stamped with the change's time and the request that made it."""
+    return _Stamp(time=format_time(change.at), request_id=_request_id())
+
+
+class _GrantEntry(_Stamp):
+    """The fields every entry about a grant starts with (revocation, lapse, grant issued)."""
+
     grant_id: str
     partner: str
     person_ref: str
@@ -125,8 +135,7 @@ class Journal:
         if grant is None:
             return None
         about = _GrantEntry(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             grant_id=grant.id,
             partner=grant.partner_id,
             person_ref=self.person_ref(grant.person_id),
@@ -152,8 +161,7 @@ class Journal:
         if agreement is None or agreement.signed_at != change.at:
             return None
         return AgreementVersion(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             agreement_id=agreement.id,
             version=agreement.version,
             partner=agreement.partner_id,
@@ -167,8 +175,7 @@ class Journal:
         if obligation is None or obligation.confirmed_at is None:
             return None
         return DeletionConfirmation(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             obligation_id=obligation.id,
             partner=obligation.partner_id,
             person_ref=self.person_ref(obligation.person_id),
@@ -182,8 +189,7 @@ class Journal:
         if cert is None:
             return None
         return CertificationMade(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             certification_id=cert.id,
             partner=cert.partner_id,
             agreement_id=cert.agreement_id,
@@ -197,8 +203,7 @@ class Journal:
         if finding is None or ack is None or ack.at != change.at:
             return None
         return FindingAcknowledged(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             finding_id=finding.id,
             rule=finding.rule.value,
             partner=finding.partner_id,
