@@ -14,13 +14,14 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from sqlalchemy import Connection
 
 from consentgate import logs
 from consentgate.domain import Agreement
-from consentgate.domain.findings import Certification
+from consentgate.domain.findings import Certification, CertifiedUse
+from consentgate.domain.grants import GrantScope
 from consentgate.ledger.entries import (
     AgreementVersion,
     CertificationMade,
@@ -78,6 +79,31 @@ def agreement_digest(agreement: Agreement) -> str:
     return canonical_digest(body)
 
 
+class _Stamp(TypedDict):
+    """The fields every entry starts with (:class:`~consentgate.ledger.entries.Entry`)."""
+
+    time: str
+    request_id: str
+
+
+def _stamp(change: Change) -> _Stamp:
+    """A change's entry is stamped with the change's time and the request that made it."""
+    return _Stamp(time=format_time(change.at), request_id=_request_id())
+
+
+class _GrantEntry(_Stamp):
+    """The fields every entry about a grant starts with (revocation, lapse, grant issued)."""
+
+    grant_id: str
+    partner: str
+    person_ref: str
+
+
+def _entry_scope(scope: GrantScope | CertifiedUse) -> str:
+    """A (category, action, purpose) as entries write it: ``category:action:purpose``."""
+    return f"{scope.category}:{scope.action}:{scope.purpose}"
+
+
 class Journal:
     """Appends a log entry for each grant, revocation, agreement version and deletion confirmation."""
 
@@ -108,36 +134,23 @@ class Journal:
         grant = grant_rows.get_grant(conn, grant_id)
         if grant is None:
             return None
-        at = format_time(change.at)
+        about = _GrantEntry(
+            **_stamp(change),
+            grant_id=grant.id,
+            partner=grant.partner_id,
+            person_ref=self.person_ref(grant.person_id),
+        )
         if grant.revoked_at is not None and grant.revoked_at == change.at:
-            return Revocation(
-                time=at,
-                request_id=_request_id(),
-                grant_id=grant.id,
-                partner=grant.partner_id,
-                person_ref=self.person_ref(grant.person_id),
-                by="platform",
-            )
+            return Revocation(**about, by="platform")
         lapsed = sorted(s for s, when in grant.lapsed if when == change.at)
         if lapsed:
-            return ScopeLapse(
-                time=at,
-                request_id=_request_id(),
-                grant_id=grant.id,
-                partner=grant.partner_id,
-                person_ref=self.person_ref(grant.person_id),
-                scopes=tuple(f"{s.category}:{s.action}:{s.purpose}" for s in lapsed),
-            )
+            return ScopeLapse(**about, scopes=tuple(map(_entry_scope, lapsed)))
         if grant.issued_at != change.at:
             return None
         return GrantIssued(
-            time=at,
-            request_id=_request_id(),
-            grant_id=grant.id,
-            partner=grant.partner_id,
+            **about,
             client=grant.client_id or "",
-            person_ref=self.person_ref(grant.person_id),
-            scopes=tuple(f"{s.category}:{s.action}:{s.purpose}" for s in sorted(grant.scopes)),
+            scopes=tuple(map(_entry_scope, sorted(grant.scopes))),
             expires=format_time(grant.expires_at),
             receipt_id=grant.id,
             receipt_hash=grant.receipt_hash,
@@ -148,8 +161,7 @@ class Journal:
         if agreement is None or agreement.signed_at != change.at:
             return None
         return AgreementVersion(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             agreement_id=agreement.id,
             version=agreement.version,
             partner=agreement.partner_id,
@@ -163,8 +175,7 @@ class Journal:
         if obligation is None or obligation.confirmed_at is None:
             return None
         return DeletionConfirmation(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             obligation_id=obligation.id,
             partner=obligation.partner_id,
             person_ref=self.person_ref(obligation.person_id),
@@ -178,12 +189,11 @@ class Journal:
         if cert is None:
             return None
         return CertificationMade(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             certification_id=cert.id,
             partner=cert.partner_id,
             agreement_id=cert.agreement_id,
-            uses=tuple(sorted(f"{u.category}:{u.action}:{u.purpose}" for u in cert.uses)),
+            uses=tuple(sorted(map(_entry_scope, cert.uses))),
             digest=certification_digest(cert),
         )
 
@@ -193,8 +203,7 @@ class Journal:
         if finding is None or ack is None or ack.at != change.at:
             return None
         return FindingAcknowledged(
-            time=format_time(change.at),
-            request_id=_request_id(),
+            **_stamp(change),
             finding_id=finding.id,
             rule=finding.rule.value,
             partner=finding.partner_id,

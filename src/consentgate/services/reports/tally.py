@@ -17,7 +17,7 @@ The transparency tally is here; the partner's and the person's are in ``partner_
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,8 +99,7 @@ class Tally:
             self.log_time = moment
         expiries = self.ends.expiries  # on the path of every entry: no call unless one is due
         if expiries and expiries[0][0] <= moment:
-            for ended in self.ends.expired(moment):
-                self.on_end(ended)
+            self.end_expired(moment)
         kind = entry["type"]
         if kind == "access":
             self.on_access(entry)
@@ -125,10 +124,14 @@ class Tally:
         for data in batch:
             add(loads(data))
 
+    def end_expired(self, now: str) -> None:
+        """End the grants whose expiry is at or before ``now``, in order."""
+        for ended in self.ends.expired(now):
+            self.on_end(ended)
+
     def finish(self) -> dict[str, Table]:
         """End the grants that expired within the log's time, then the tables."""
-        for ended in self.ends.expired(self.log_time):
-            self.on_end(ended)
+        self.end_expired(self.log_time)
         return self.tables()
 
     def on_access(self, entry: Entry) -> None: ...
@@ -213,19 +216,27 @@ class TransparencyTally(Tally):
         self.ids: dict[str, int] = {}
         self.grants = self.revocations = self.opened = self.confirmed = 0
 
+    def add(self, entry: Entry) -> None:
+        """One entry, by the same path as a batch's (so no ``on_access`` of its own)."""
+        self._add_entries((entry,))
+
     def add_all(self, batch: list[bytes], loads: Callable[[bytes], Any]) -> None:
+        self._add_entries(map(loads, batch))
+
+    def _add_entries(self, entries: Iterable[Entry]) -> None:
         """:meth:`Tally.add` for each entry, with the access path (nearly every entry) inlined
         and its names local: over ten million entries, each call and attribute read counts."""
-        start, end, rows, ids, ends = self.start, self.end, self.rows, self.ids, self.ends
-        expiries, add = ends.expiries, super().add
-        for data in batch:
-            entry = loads(data)
-            moment = entry["time"]
-            if entry["type"] != "access" or (expiries and expiries[0][0] <= moment):
+        start, end, rows, ids = self.start, self.end, self.rows, self.ids
+        expiries, add = self.ends.expiries, super().add
+        for entry in entries:
+            if entry["type"] != "access":
                 add(entry)
                 continue
+            moment = entry["time"]
             if moment > self.log_time:
                 self.log_time = moment
+            if expiries and expiries[0][0] <= moment:
+                self.end_expired(moment)
             if not start <= moment < end:
                 continue
             key = (entry["partner"], entry["category"], entry["action"])
@@ -243,25 +254,6 @@ class TransparencyTally(Tally):
                 row[1] += 1
             row[2] += entry["records_returned"]
             row[3] += entry["records_filtered"]
-
-    def on_access(self, entry: Entry) -> None:
-        if not self.start <= entry["time"] < self.end:
-            return
-        key = (entry["partner"], entry["category"], entry["action"])
-        row = self.rows.get(key)
-        if row is None:
-            row = self.rows[key] = [0, 0, 0, 0, set()]
-        if entry["decision"] == "allow":
-            row[0] += 1
-            ref = entry["person_ref"]
-            person = self.ids.get(ref)
-            if person is None:
-                person = self.ids[ref] = len(self.ids)
-            row[4].add(person)
-        else:
-            row[1] += 1
-        row[2] += entry["records_returned"]
-        row[3] += entry["records_filtered"]
 
     def on_grant(self, entry: Entry) -> None:
         self.grants += entry["time"] in self.period
