@@ -12,7 +12,7 @@ from consentgate.domain.obligations import DeletionObligation, ObligationReason
 from consentgate.domain.partners import Partner, PartnerStatus
 from consentgate.domain.people import Person, PrivacySettings
 from consentgate.domain.purposes import Purpose
-from consentgate.domain.records import DataSource, Record
+from consentgate.domain.records import DataSource, Record, people_in
 
 __all__ = [
     "Action",
@@ -36,5 +36,6 @@ __all__ = [
     "TokenContext",
     "parse_action",
     "parse_category",
+    "people_in",
     "system_clock",
 ]

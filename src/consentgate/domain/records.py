@@ -13,7 +13,7 @@ people appear in it, so the engine can apply their consent (DESIGN.md, rule 4):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -52,6 +52,22 @@ class Record:
             found.add(self.subject_id)
         found.discard(self.owner_id)
         return frozenset(found)
+
+
+def people_in(records: Iterable[Record]) -> set[str]:
+    """Every platform person who appears in any of ``records`` other than its owner: the union
+    of :meth:`Record.people`, gathered per owner (a page of a thread names the same people on
+    every message, so this is one set update a message, not one new set)."""
+    by_owner: dict[str, set[str | None]] = {}
+    for record in records:
+        found = by_owner.get(record.owner_id)
+        if found is None:
+            found = by_owner[record.owner_id] = set()
+        for entries in record.others.values():
+            found.update(entries)
+        if record.subject_id is not None:
+            found.add(record.subject_id)
+    return {p for owner, found in by_owner.items() for p in found if p is not None and p != owner}
 
 
 class DataSource(Protocol):

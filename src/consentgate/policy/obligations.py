@@ -18,7 +18,7 @@ Anything malformed (an ``others`` list that does not line up with its field) is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ class Obligations:
 class Filtered:
     """The records that may leave, and what was taken out (counted for the log and the person)."""
 
-    records: tuple[Mapping[str, Any], ...]
+    records: tuple[dict[str, Any], ...]
     out_of_scope: int
     third_party_dropped: int
     third_party_redacted: int
@@ -67,13 +67,15 @@ def apply_obligations(
     obligations: Obligations, records: Iterable[Record], allows: ThirdPartyConsent
 ) -> Filtered:
     """Keep only what ``obligations`` and every other person's settings let out of ``records``."""
-    kept: list[Mapping[str, Any]] = []
+    kept: list[dict[str, Any]] = []
     out_of_scope = dropped = redacted = 0
     category = obligations.category
-    # One answer per person per call: a page of a thread names the same people on every message.
+    # One answer per person per call, and one redaction per list of people: a page of a thread
+    # names the same people on every message, so each is asked about once, not once a message.
     answers: dict[str, bool] = {}
+    redactions: dict[tuple[str | None, ...], _Redaction] = {}
 
-    def allowed(person: str, _category: str) -> bool:
+    def allowed(person: str) -> bool:
         found = answers.get(person)
         if found is None:
             found = answers[person] = allows(person, category)
@@ -84,7 +86,7 @@ def apply_obligations(
             out_of_scope += 1
             continue
         subject = record.subject_id
-        if subject is not None and subject != record.owner_id and not allowed(subject, category):
+        if subject is not None and subject != record.owner_id and not allowed(subject):
             dropped += 1
             continue
         out: dict[str, Any] = {}
@@ -95,12 +97,18 @@ def apply_obligations(
             value = record.fields[name]
             people = record.others.get(name)
             if people is not None:
-                cleaned = _redact(value, people, record.owner_id, category, allowed)
+                people = tuple(people)  # a data source may hand a list: a key must be hashable
+                redaction = redactions.get(people)
+                if redaction is None:
+                    redaction = redactions[people] = _Redaction.of(
+                        people, obligations.person_id, allowed
+                    )
+                cleaned = redaction.apply(value)
                 if cleaned is None:
                     malformed = True
                     break
-                value, n = cleaned
-                redacted += n
+                value = cleaned
+                redacted += redaction.hidden
             out[name] = value
         if malformed:
             dropped += 1
@@ -119,25 +127,29 @@ def _in_scope(obligations: Obligations, record: Record) -> bool:
     return obligations.scope is RecordScope.ALL
 
 
-def _redact(
-    value: Any,
-    people: Sequence[str | None],
-    owner_id: str,
-    category: str,
-    allows: ThirdPartyConsent,
-) -> tuple[list[Any], int] | None:
-    """``value`` with each entry of a person who does not allow it replaced by ``None``.
+class _Redaction:
+    """Which entries of a list field stay, given the person behind each (``None``: not a
+    platform user) and who the record belongs to."""
 
-    ``None`` when ``value`` is not a list that lines up with ``people`` (the caller drops it).
-    """
-    if not isinstance(value, list | tuple) or len(value) != len(people):
-        return None
-    out: list[Any] = []
-    n = 0
-    for entry, person in zip(value, people, strict=True):
-        if person is None or person == owner_id or allows(person, category):
-            out.append(entry)
-        else:
-            out.append(None)
-            n += 1
-    return out, n
+    def __init__(self, keep: tuple[bool, ...]) -> None:
+        self.keep = keep
+        #: How many entries it replaces by ``None``.
+        self.hidden = keep.count(False)
+
+    @staticmethod
+    def of(
+        people: Sequence[str | None], owner_id: str, allowed: Callable[[str], bool]
+    ) -> _Redaction:
+        return _Redaction(
+            tuple(person is None or person == owner_id or allowed(person) for person in people)
+        )
+
+    def apply(self, value: Any) -> list[Any] | None:
+        """``value`` with each entry of a person who does not allow it replaced by ``None``;
+        ``None`` when ``value`` is not a list that lines up with the people (the caller drops
+        the record)."""
+        if not isinstance(value, list | tuple) or len(value) != len(self.keep):
+            return None
+        if not self.hidden:
+            return list(value)
+        return [entry if keep else None for entry, keep in zip(value, self.keep, strict=True)]

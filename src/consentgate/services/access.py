@@ -25,7 +25,15 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypedDict, Unpack
 
-from consentgate.domain import Action, Category, DataSource, GrantScope, Record, TokenContext
+from consentgate.domain import (
+    Action,
+    Category,
+    DataSource,
+    GrantScope,
+    Record,
+    TokenContext,
+    people_in,
+)
 from consentgate.domain.clock import Clock
 from consentgate.errors import Denied, Error, QuotaExceeded, Unavailable
 from consentgate.ledger.entries import AccessDecision, format_time
@@ -276,7 +284,7 @@ class AccessService:
         allows = self.decisions.index.allows_via_others
         filtered: Filtered = apply_obligations(obligations, records, allows)
         category = call.category.value
-        others = sorted({p for r in records for p in r.people()})
+        others = sorted(people_in(records))
         subjects = [(call.token.person_id, "subject")] + [
             (p, "included" if allows(p, category) else "filtered") for p in others
         ]
@@ -292,7 +300,7 @@ class AccessService:
         metrics.DECISIONS.labels("allow", allowed).inc()
         result = AccessResult(
             log_index=-1,
-            records=tuple(dict(r) for r in filtered.records),
+            records=filtered.records,
             filtered=filtered.third_party_filtered,
             out_of_scope=filtered.out_of_scope,
         )

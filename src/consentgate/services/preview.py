@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from consentgate.domain import Category, DataSource, PrivacySettings
+from consentgate.domain import Category, DataSource, PrivacySettings, people_in
 from consentgate.errors import Unavailable
 from consentgate.policy import DecisionIndex, DecisionRequest, Engine
 from consentgate.policy.index import GrantEntry, settings_mask
@@ -76,7 +76,7 @@ def people_around(source: DataSource, person_id: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for category in SHARED_CATEGORIES:
         records = source.fetch(person_id, category, limit=_RECORDS)
-        found[category.value] = {p for r in records for p in r.people()}
+        found[category.value] = people_in(records)
     return found
 
 

@@ -84,9 +84,9 @@ class StoreDataSource:
         params = {"person_id": person_id, "thread_id": thread_id, "limit": limit, "offset": offset}
         page = self._thread_page
         with self._db.raw.snapshot() as cursor:
-            found = [dict(zip(page.columns, row, strict=True)) for row in page.run(cursor, params)]
+            found = page.run(cursor, params)
             members = tuple(p for (p,) in self._thread_people.run(cursor, params)) if found else ()
-        return [_message_record(person_id, r, members) for r in found]
+        return [_message(person_id, members, *row) for row in found]
 
     def write_message(
         self, person_id: str, thread_id: int, body: str, partner_id: str, at: datetime
@@ -198,8 +198,17 @@ _THREAD_PARTICIPANTS = (
 _MINE = select(thread_participants.c.thread_id).where(
     thread_participants.c.person_id == bindparam("person_id")
 )
+#: A message row's columns, in the order :func:`_message` takes them.
+_MESSAGE_COLUMNS = (
+    messages.c.id,
+    messages.c.thread_id,
+    messages.c.sender_id,
+    messages.c.body,
+    messages.c.sent_at,
+    messages.c.created_by_partner,
+)
 _MESSAGES = (
-    select(messages)
+    select(*_MESSAGE_COLUMNS)
     .where(messages.c.thread_id.in_(_MINE))
     .order_by(messages.c.sent_at, messages.c.id)
     .limit(bindparam("limit"))
@@ -224,23 +233,37 @@ def _message_records(
 
 
 def _message_record(person_id: str, r: Mapping[Any, Any], members: tuple[str, ...]) -> Record:
-    """One message as ``person_id``'s record; ``members`` are its thread's participants."""
-    message_id, sent_at, sender = str(r["id"]), r["sent_at"], r["sender_id"]
+    """One message row as ``person_id``'s record; ``members`` are its thread's participants."""
+    return _message(person_id, members, *(r[c.name] for c in _MESSAGE_COLUMNS))
+
+
+def _message(
+    person_id: str,
+    members: tuple[str, ...],
+    message_id: object,
+    thread_id: object,
+    sender: str,
+    body: str,
+    sent_at: datetime,
+    created_by_partner: str | None,
+) -> Record:
+    """One message, given the columns of its row, as ``person_id``'s record."""
+    record_id = str(message_id)
     return Record(
-        id=message_id,
+        id=record_id,
         category=Category.MESSAGES,
         owner_id=person_id,
         created_at=sent_at,
         fields={
-            "id": message_id,
-            "thread_id": str(r["thread_id"]),
+            "id": record_id,
+            "thread_id": str(thread_id),
             "sender_id": sender,
-            "body": r["body"],
+            "body": body,
             "sent_at": _iso(sent_at),
             "participants": list(members),
-            "created_by_partner": r["created_by_partner"],
+            "created_by_partner": created_by_partner,
         },
-        created_by_partner=r["created_by_partner"],
+        created_by_partner=created_by_partner,
         subject_id=sender if sender != person_id else None,
         others={"participants": members},
     )

@@ -139,3 +139,28 @@ def test_no_record_of_a_person_without_consent_ever_leaves_in_someone_elses_outp
     for person in set(PEOPLE) - allowing:
         assert person not in leaked
         assert person.title() not in leaked
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    allowing=st.sets(st.sampled_from(PEOPLE)),
+    threads=st.lists(
+        st.lists(st.sampled_from([*PEOPLE, "alice", None]), max_size=5), min_size=1, max_size=6
+    ),
+)
+def test_each_entry_is_redacted_exactly_when_its_person_does_not_allow_it(
+    allowing: set[str], threads: list[list[str | None]]
+) -> None:
+    # Messages of one page often name the same people: each message's list is redacted on its own.
+    out = apply_obligations(
+        message_obligations(), [message(t) for t in threads], consent(*allowing)
+    )
+    assert len(out.records) == len(threads)
+    hidden = 0
+    for record, people in zip(out.records, threads, strict=True):
+        for entry, person in zip(record["participants"], people, strict=True):
+            shown = person is None or person == "alice" or person in allowing
+            assert entry == (person if shown else None)
+            hidden += not shown
+    assert out.third_party_redacted == hidden
+    assert out.third_party_dropped == 0
