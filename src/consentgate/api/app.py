@@ -24,6 +24,7 @@ from consentgate.api import (
     reports,
 )
 from consentgate.api.body_limit import BodyLimit
+from consentgate.api.reads import PlainReads
 from consentgate.config import Settings, load_settings
 from consentgate.oauth.server import ConsentgateAuthorizationServer
 from consentgate.services import metrics
@@ -136,12 +137,14 @@ def create_app(
     problems.install(app)
     # A privacy-center page for a signed-out visitor: to the sign-in page, and back afterwards.
     app.exception_handler(people.SignInFirst)(people.sign_in_first)
+    for module in _EDGES:
+        app.include_router(module.router)
+    # Innermost (middleware added first runs last): the data API's plainest reads, answered by
+    # the same function as their routes without FastAPI's routing (api/reads.py).
+    app.add_middleware(PlainReads, state=state)
     app.add_middleware(BodyLimit)
     # Outside BodyLimit, so a refused body is counted and carries its request id too.
     app.add_middleware(operations.Operations, access_log=settings.log_format == "json")
-
-    for module in _EDGES:
-        app.include_router(module.router)
     return app
 
 

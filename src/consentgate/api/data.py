@@ -22,21 +22,28 @@ from consentgate.domain import Category, TokenContext
 from consentgate.errors import Unauthenticated
 from consentgate.services.access import AccessResult, AccessService, Outcome
 from consentgate.services.wiring import Services
-from consentgate.web.state import RunningDep, ServicesDep, state_of
+from consentgate.web.state import AppState, RunningDep, ServicesDep, state_of
 
-#: The largest page a partner may ask for.
+#: The largest page a partner may ask for, and the page a partner gets without asking.
 MAX_PAGE = 100
+DEFAULT_PAGE = 50
 
+#: How long a purpose's name may be, in characters.
+PURPOSE_LENGTH = range(2, 65)
 PURPOSE = Annotated[
     str,
     Query(
-        min_length=2, max_length=64, description="The purpose of this call; the token must carry it"
+        min_length=PURPOSE_LENGTH.start,
+        max_length=PURPOSE_LENGTH.stop - 1,
+        description="The purpose of this call; the token must carry it",
     ),
 ]
 LIMIT = Annotated[
     int, Query(ge=1, le=MAX_PAGE, description=f"Records per page (at most {MAX_PAGE})")
 ]
-OFFSET = Annotated[int, Query(ge=0, le=10_000_000, description="Records to skip")]
+#: The largest offset a partner may ask for.
+MAX_OFFSET = 10_000_000
+OFFSET = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Records to skip")]
 #: Row ids are 64-bit signed integers in both databases (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_ROW_ID = (1 << 63) - 1
 THREAD_ID = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The thread's id")]
@@ -81,9 +88,9 @@ class NewMessage(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
 
 
-def _resolve_token(request: Request, services: Services) -> TokenContext:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def _resolve_token(authorization: str, services: Services) -> TokenContext:
+    """The token of an ``Authorization`` header's value (RFC 6750), or :class:`Unauthenticated`."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send an OAuth access token: Authorization: Bearer <token>")
     context = services.tokens.resolve_bearer(token.strip())
@@ -112,7 +119,8 @@ class TokenFirstRoute(_LimitedRoute):  # type: ignore[valid-type, misc]  # made 
         async def token_first(request: Request) -> Response:
             if request.method not in _BODILESS:
                 services = state_of(request.app).services
-                token = await run_in_threadpool(_resolve_token, request, services)
+                authorization = request.headers.get("authorization", "")
+                token = await run_in_threadpool(_resolve_token, authorization, services)
                 request.state.partner_token = token
             response: Response = await handler(request)
             return response
@@ -125,7 +133,8 @@ async def partner_token(request: Request, services: ServicesDep) -> TokenContext
     context = getattr(request.state, "partner_token", None)
     if isinstance(context, TokenContext):
         return context
-    return await run_in_threadpool(_resolve_token, request, services)
+    authorization = request.headers.get("authorization", "")
+    return await run_in_threadpool(_resolve_token, authorization, services)
 
 
 class _DeclaredBearer(HTTPBearer):
@@ -183,26 +192,49 @@ async def _read(
     limit: int | None = None,
     offset: int = 0,
 ) -> Response:
-    """Check the token, decide, fetch and minimize in one worker-thread hop, then await the
-    durable log append on the event loop, then answer.
+    return await read(
+        state_of(request.app),
+        request.headers.get("authorization", ""),
+        request_id_of(request),
+        category,
+        purpose,
+        thread_id=thread_id,
+        limit=limit,
+        offset=offset,
+    )
+
+
+async def read(
+    state: AppState,
+    authorization: str,
+    request_id: str | None,
+    category: Category,
+    purpose: str,
+    *,
+    thread_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Response:
+    """A read of the data API, its parameters already valid: check the token, decide, fetch and
+    minimize in one worker-thread hop, then await the durable log append on the event loop, then
+    answer. (Called by the routes below, and by :mod:`consentgate.api.reads` for the plainest
+    requests.)
 
     Measured (docs/benchmarks.md): the token check, decision and fetch in a worker thread, where
     SQLite and psycopg release the GIL, beat running them on the event loop; awaiting the append
     on the loop means no thread waits for the commit. The app's state is read directly, not
     through dependencies: each dependency costs FastAPI a resolution step on every call.
     """
-    state = state_of(request.app)
     service = state.lifecycle.running.access
-    request_id = request_id_of(request)
 
     def prepare() -> Outcome:
-        token = _resolve_token(request, state.services)
+        token = _resolve_token(authorization, state.services)
         return service.prepare_read(
             token,
             category,
             purpose,
             thread_id=thread_id,
-            limit=limit or 50,
+            limit=limit or DEFAULT_PAGE,
             offset=offset,
             request_id=request_id,
         )
@@ -222,7 +254,7 @@ def _list_endpoint(category: Category, summary: str) -> None:
     """Register ``GET /v1/<category>``: one page of the person's records of that category."""
 
     async def read_page(
-        request: Request, purpose: PURPOSE, limit: LIMIT = 50, offset: OFFSET = 0
+        request: Request, purpose: PURPOSE, limit: LIMIT = DEFAULT_PAGE, offset: OFFSET = 0
     ) -> Response:
         return await _read(request, category, purpose, limit=limit, offset=offset)
 
@@ -256,7 +288,7 @@ async def read_thread(
     request: Request,
     purpose: PURPOSE,
     thread_id: THREAD_ID,
-    limit: LIMIT = 50,
+    limit: LIMIT = DEFAULT_PAGE,
     offset: OFFSET = 0,
 ) -> Response:
     """The messages of one thread the person takes part in, oldest first."""

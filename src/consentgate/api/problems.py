@@ -120,6 +120,11 @@ def _error_headers(err: Error) -> dict[str, str]:
 
 
 async def _on_error(_request: Request, err: Error) -> JSONResponse:
+    return error_response(err)
+
+
+def error_response(err: Error) -> JSONResponse:
+    """The problem answer to a consentgate error (the app's one handler of :class:`Error`)."""
     if err.status >= 500:
         log.error("request failed: %s", err.message)
     return problem_response(
