@@ -36,7 +36,7 @@ def serve(
     database: DatabaseOption = None,
 ) -> None:
     """Migrate the database, then serve the API, the pages and the log."""
-    from consentgate.api.app import create_app
+    from consentgate.api.app import create_app, tune_collector_for_serving
     from consentgate.policy.compiled import engine_build
 
     settings = settings_from(database, host=host, port=port, workers=workers)
@@ -56,6 +56,7 @@ def serve(
     console.print(f"  log checkpoint:  {base}/log/checkpoint  (verifier key: {base}/log/vkey)")
     console.print(f"  decision engine: {engine_build()}")
     if settings.workers == 1:
+        tune_collector_for_serving()
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
         return
     services.db.dispose()
