@@ -8,7 +8,7 @@ reason codes (and is logged too), a used-up quota 429 with ``Retry-After``.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict, Unpack
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPBearer
@@ -183,14 +183,16 @@ def _answer(
     return FastJSONResponse(body, status_code=status_code, headers=headers)
 
 
+class Page(TypedDict, total=False):
+    """Which records of a read (see :func:`read`)."""
+
+    thread_id: int | None
+    limit: int | None
+    offset: int
+
+
 async def _read(
-    request: Request,
-    category: Category,
-    purpose: str,
-    *,
-    thread_id: int | None = None,
-    limit: int | None = None,
-    offset: int = 0,
+    request: Request, category: Category, purpose: str, **page: Unpack[Page]
 ) -> Response:
     return await read(
         state_of(request.app),
@@ -198,9 +200,7 @@ async def _read(
         request_id_of(request),
         category,
         purpose,
-        thread_id=thread_id,
-        limit=limit,
-        offset=offset,
+        **page,
     )
 
 
