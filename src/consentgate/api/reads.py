@@ -2,8 +2,8 @@
 solving; every other request goes on to the routes of :mod:`consentgate.api.data`.
 
 Measured (docs/benchmarks.md): on the partner path's hottest read, FastAPI's route matching,
-dependency solving and parameter validation cost more CPU than the decision, the fetch and the
-log entry together. The routes stay the contract (OpenAPI, validation errors, every unusual
+dependency solving and parameter validation cost 0.6–0.75 ms of CPU per read, against 0.29–0.33
+ms when this middleware answers it. The routes stay the contract (OpenAPI, validation errors, every unusual
 request); this middleware answers only a ``GET`` whose path and query already satisfy them, in a
 canonical form it checks strictly: the path of a read route, no body, each known query parameter
 at most once and no other, ``purpose`` of an allowed length, ``limit``, ``offset`` and the thread
@@ -30,7 +30,7 @@ from consentgate.web.state import AppState
 #: leading zero, no spaces): anything else goes to the routes, which decide.
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
 _PAGED = frozenset({"purpose", "limit", "offset"})
-#: ``/v1/…`` path → (category, whether it takes a page); the thread's path is matched apart.
+#: ``/v1/…`` path → (category, the query parameters its route knows); the thread's is apart.
 _LISTS: dict[str, tuple[Category, frozenset[str]]] = {
     f"/v1/{c.value}": (c, _PAGED)
     for c in (Category.CONTACTS, Category.FRIENDS, Category.MESSAGES, Category.CALENDAR)
