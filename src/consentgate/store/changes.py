@@ -129,8 +129,6 @@ class FeedWatermark:
                 reader[2] = version
             cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM changes")
             reader[3] = int(cursor.fetchone()[0])
-            if not self._sqlite:
-                conn.rollback()  # end the read transaction the driver opened
         except Exception:
             with contextlib.suppress(Exception):
                 conn.close()
@@ -143,6 +141,9 @@ class FeedWatermark:
             fairy = self.db.engine.raw_connection()
             conn: Any = fairy.driver_connection
             fairy.detach()  # its own connection: request handlers' pool is left alone
+            if not self._sqlite:
+                conn.rollback()  # whatever the pool's checkout began (a no-op when idle)
+                conn.autocommit = True  # one statement a read: no transaction to end
         except SQLAlchemyError as err:
             raise Unavailable(f"the database is unavailable: {err}") from err
         return [conn, conn.cursor(), None, 0]

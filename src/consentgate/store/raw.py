@@ -9,7 +9,10 @@ stays the same on SQLite and PostgreSQL and in one place), compiled for the data
 once; each call then runs its SQL text on a connection kept for these reads, and converts only
 the columns whose type needs it (``UTCDateTime``), as the column type itself would.
 
-Reads of one :meth:`RawReads.snapshot` share one transaction, so they see one state of the store.
+On SQLite, the reads of one :meth:`RawReads.snapshot` share one read transaction, so they see one
+state of the store. On PostgreSQL the app reads at READ COMMITTED, where each statement sees what
+was committed when it started, in a transaction or not: there the connections run in autocommit,
+which gives the same answers without a round trip to end each snapshot.
 """
 
 from __future__ import annotations
@@ -98,7 +101,8 @@ class RawReads:
                 cursor.execute("BEGIN")
             yield cursor
             cursor.close()
-            conn.rollback()
+            if self._sqlite:
+                conn.rollback()
             done = True
         except self._driver_error as err:
             raise Unavailable(f"the database is unavailable: {err}") from err
@@ -114,6 +118,9 @@ class RawReads:
             fairy = self.engine.raw_connection()
             conn: Any = fairy.driver_connection
             fairy.detach()  # its own connection, closed by :meth:`close`
+            if not self._sqlite:
+                conn.rollback()  # whatever the pool's checkout began (a no-op when idle)
+                conn.autocommit = True  # see the module docstring
         except (SQLAlchemyError, self._driver_error) as err:  # the pool's connect is not wrapped
             raise Unavailable(f"the database is unavailable: {err}") from err
         return conn
