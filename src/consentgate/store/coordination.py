@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, Text, select
+from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
 from consentgate.errors import ConfigError, Conflict, IntegrityError, Unavailable
@@ -216,23 +217,37 @@ def lease_for(db: Database) -> SqliteLease | PostgresLease:
 
 def claim_log_key(db: Database, verifier: NoteVerifier) -> None:
     """Record ``verifier`` as the log's key on first start; refuse to start (:class:`ConfigError`)
-    when the database's log is signed with another key."""
+    when the database's log is signed with another key.
+
+    Two servers starting at once on a new PostgreSQL database can both find no key recorded;
+    the second one's insert then fails on the row's key, and it compares with the key the first
+    one recorded instead."""
     mine = verifier.encode()
-    with db.begin() as conn:
-        recorded = conn.execute(select(log_identity.c.vkey)).scalar()
-        if recorded is None:
-            latest = conn.execute(
-                select(log_checkpoints.c.note).order_by(log_checkpoints.c.size.desc()).limit(1)
-            ).scalar()
-            if latest is not None:
-                try:  # a log signed before its key was recorded: it must verify with this key
-                    open_checkpoint(bytes(latest), verifier)
-                except IntegrityError:
-                    _mismatch("a key that does not verify its latest checkpoint", mine)
-            conn.execute(log_identity.insert().values(id=1, vkey=mine))
-            return
-    if recorded != mine:
+    try:
+        recorded = _record_first_key(db, verifier, mine)
+    except SQLIntegrityError:  # another server recorded its key first
+        with db.read() as conn:
+            recorded = conn.execute(select(log_identity.c.vkey)).scalar_one()
+    if recorded is not None and recorded != mine:
         _mismatch(recorded, mine)
+
+
+def _record_first_key(db: Database, verifier: NoteVerifier, mine: str) -> str | None:
+    """The key recorded already, or ``None`` after recording ``mine``."""
+    with db.begin() as conn:
+        recorded: str | None = conn.execute(select(log_identity.c.vkey)).scalar()
+        if recorded is not None:
+            return recorded
+        latest = conn.execute(
+            select(log_checkpoints.c.note).order_by(log_checkpoints.c.size.desc()).limit(1)
+        ).scalar()
+        if latest is not None:
+            try:  # a log signed before its key was recorded: it must verify with this key
+                open_checkpoint(bytes(latest), verifier)
+            except IntegrityError:
+                _mismatch("a key that does not verify its latest checkpoint", mine)
+        conn.execute(log_identity.insert().values(id=1, vkey=mine))
+    return None
 
 
 def _mismatch(recorded: str, mine: str) -> None:
