@@ -6,7 +6,9 @@
   to fill, so concurrent callers share one commit. Callers wait on a :class:`PendingAppend` (one
   lock each) and the callers of one commit wake one another in turn (see
   :mod:`consentgate.ledger.pending`): with dozens of writer threads, handing each its result
-  costs more than the commit does unless it is cheap.
+  costs more than the commit does unless it is cheap. Callers on an event loop
+  (:meth:`Sequencer.append_async`) await a future of their loop, all of one commit's settled
+  with one call.
 * **No leader for appends.** The store assigns the indexes inside the transaction that stores
   the batch (the log's head row is read and moved under the transaction's write lock: ``SELECT …
   FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), as Trillian's and Tessera's database
@@ -40,7 +42,6 @@ import socket
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future
 
 from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, Error, IntegrityError, InvalidInput, Unavailable
@@ -70,19 +71,36 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-class _FutureAppend(Future[int]):
-    """A queued append for async callers, who await it through :func:`asyncio.wrap_future`
-    (its callbacks wake the event loop, so it needs no place in a wake-up chain)."""
+class _LoopAppend:
+    """A queued append for async callers: a future of the caller's event loop.
 
-    def _resolve(self, index: int, chain: WakeChain) -> None:
-        self.set_result(index)
+    The writer settles all of one commit's futures on a loop with one ``call_soon_threadsafe``
+    (:func:`_settle`): one wake-up of the loop per commit, not one per append as a
+    :class:`concurrent.futures.Future` wrapped by :func:`asyncio.wrap_future` costs (a lock,
+    a condition and a thread-safe call each).
+    """
 
-    def _fail(self, error: BaseException, chain: WakeChain) -> None:
-        self.set_exception(error)
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[int] = loop.create_future()
+
+
+def _settle(settled: list[tuple[asyncio.Future[int], int | Error]]) -> None:
+    """On the event loop: give each waiting future its index or its error (one a timeout has
+    cancelled is left alone)."""
+    for future, outcome in settled:
+        if future.done():
+            continue
+        if isinstance(outcome, Error):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 #: A queued append: the entry, its annotation (or None) and what the caller waits on.
-_Item = tuple[bytes, object, PendingAppend | _FutureAppend]
+_Item = tuple[bytes, object, PendingAppend | _LoopAppend]
 
 
 class Sequencer:
@@ -205,14 +223,14 @@ class Sequencer:
         self, data: bytes, timeout: float | None = 30.0, annotation: object = None
     ) -> int:
         """:meth:`append` for async code: awaits the commit without holding a thread."""
-        future = _FutureAppend()
-        self._enqueue(data, annotation, future)
+        waiter = _LoopAppend(asyncio.get_running_loop())
+        self._enqueue(data, annotation, waiter)
         # asyncio.timeout, not wait_for: no extra task per append (Python 3.11+).
         async with asyncio.timeout(timeout):
-            return await asyncio.wrap_future(future)
+            return await waiter.future
 
     def _enqueue(
-        self, data: bytes, annotation: object, waiter: PendingAppend | _FutureAppend
+        self, data: bytes, annotation: object, waiter: PendingAppend | _LoopAppend
     ) -> None:
         if not data or len(data) > MAX_ENTRY_BYTES:
             raise InvalidInput(f"a log entry is 1 to {MAX_ENTRY_BYTES} bytes")
@@ -284,12 +302,18 @@ class Sequencer:
         # chain; they have had this whole commit to wake one another, so wake them now.
         self._last_chain.wake_all()
         chain = self._last_chain = WakeChain()
-        if error is None:
-            for offset, (_, _, waiter) in enumerate(batch):
+        loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int | Error]]] = {}
+        for offset, (_, _, waiter) in enumerate(batch):
+            if isinstance(waiter, _LoopAppend):
+                settled = error if error is not None else first + offset
+                loops.setdefault(waiter.loop, []).append((waiter.future, settled))
+            elif error is None:
                 waiter._resolve(first + offset, chain)
-        else:
-            for _, _, waiter in batch:
+            else:
                 waiter._fail(error, chain)
+        for loop, settled_here in loops.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting there
+                loop.call_soon_threadsafe(_settle, settled_here)
         chain.wake_next()
 
     def _store(self, batch: list[_Item]) -> tuple[int, Error | None]:

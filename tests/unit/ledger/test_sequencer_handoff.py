@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -122,3 +124,96 @@ def test_a_failed_commit_fails_every_caller_in_it(sequencer: Sequencer, store: G
         with pytest.raises(Unavailable):
             pending.result(timeout=5)
     assert sequencer.append(b"the log goes on") == 1
+
+
+# -- callers on an event loop ------------------------------------------------------------------
+
+
+class CountingLoop:
+    """The running loop's thread-safe calls, counted (the writer hands results to a loop only
+    through ``call_soon_threadsafe``)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.calls = 0
+        self._original = loop.call_soon_threadsafe
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return self._original(*args, **kwargs)
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign, assignment]
+
+
+def test_a_commit_wakes_its_loop_once_however_many_await_it(
+    sequencer: Sequencer, store: GatedStore
+) -> None:
+    """Twenty appends queued behind a commit share the next one, and their loop is woken once
+    for all of them, each with its own index."""
+
+    async def queued_behind_a_commit() -> tuple[int, list[int], int]:
+        counting = CountingLoop(asyncio.get_running_loop())
+        store.gate.clear()
+        store.committing.clear()
+        head = asyncio.ensure_future(sequencer.append_async(b"the commit in progress"))
+        while not store.committing.is_set():
+            await asyncio.sleep(0.001)
+        rest = [asyncio.ensure_future(sequencer.append_async(f"e{i}".encode())) for i in range(20)]
+        await asyncio.sleep(0.05)
+        assert not head.done()  # nothing is settled before its commit
+        assert not any(r.done() for r in rest)
+        store.gate.set()
+        indexes = await asyncio.gather(*rest)
+        return await head, list(indexes), counting.calls
+
+    head, indexes, wake_ups = asyncio.run(queued_behind_a_commit())
+    assert head == 0
+    assert indexes == list(range(1, 21))
+    assert store.batches[1] == [f"e{i}".encode() for i in range(20)]  # one shared commit
+    assert wake_ups == 2  # one per commit, not one per append
+
+
+def test_a_failed_commit_fails_every_caller_on_the_loop(
+    sequencer: Sequencer, store: GatedStore
+) -> None:
+    async def failing() -> list[BaseException | int]:
+        store.gate.clear()
+        store.committing.clear()
+        head = asyncio.ensure_future(sequencer.append_async(b"the commit in progress"))
+        while not store.committing.is_set():
+            await asyncio.sleep(0.001)
+        doomed = [sequencer.append_async(f"fail {i}".encode()) for i in range(5)]
+        gathered = asyncio.gather(*doomed, return_exceptions=True)
+        await asyncio.sleep(0.01)
+        store.gate.set()
+        assert await head == 0
+        return list(await gathered)
+
+    outcomes = asyncio.run(failing())
+    assert len(outcomes) == 5
+    assert all(isinstance(o, Unavailable) for o in outcomes)
+    assert sequencer.append(b"the log goes on") == 1
+
+
+def test_a_caller_that_timed_out_leaves_the_others_their_index(
+    sequencer: Sequencer, store: GatedStore
+) -> None:
+    """A timeout gives up waiting, not the entry: it is committed with the others, and the
+    callers still waiting get their indexes."""
+
+    async def one_gives_up() -> tuple[BaseException | int, int]:
+        store.gate.clear()
+        store.committing.clear()
+        head = asyncio.ensure_future(sequencer.append_async(b"the commit in progress"))
+        while not store.committing.is_set():
+            await asyncio.sleep(0.001)
+        impatient = asyncio.ensure_future(sequencer.append_async(b"impatient", timeout=0.01))
+        patient = asyncio.ensure_future(sequencer.append_async(b"patient"))
+        gave_up = await asyncio.gather(impatient, return_exceptions=True)
+        store.gate.set()
+        assert await head == 0
+        return gave_up[0], await patient
+
+    gave_up, patient = asyncio.run(one_gives_up())
+    assert isinstance(gave_up, TimeoutError)
+    assert patient == 2
+    assert store.batches[1] == [b"impatient", b"patient"]
