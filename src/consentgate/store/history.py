@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -23,6 +22,7 @@ from sqlalchemy import (
     select,
 )
 
+from consentgate.store.raw import insert_rows
 from consentgate.store.tables import access_subjects
 
 
@@ -90,10 +90,11 @@ def annotate(conn: Connection, annotations: Sequence[tuple[int, object]]) -> Non
     """Write the :class:`Subjects` of appended log entries with their indexes, in the append's
     transaction: a person's history has an access exactly when the log does.
 
-    One driver-level ``executemany`` with the rows as tuples, as the log's own append does: this
-    runs inside every group commit, on the thread every append waits for, and binding each row
-    through ``insert()``'s column types cost more than the database spent storing it (measured:
-    about 40 ms of Python for a batch of 64 accesses of four people each).
+    Driver-level inserts with the rows as tuples (:func:`~consentgate.store.raw.insert_rows`), as
+    the log's own append does: this runs inside every group commit, on the thread every append
+    waits for, and binding each row through ``insert()``'s column types cost more than the
+    database spent storing it (measured: about 40 ms of Python for a batch of 64 accesses of four
+    people each).
     """
     dialect = conn.dialect
     # The dialect's own implementation: on SQLite it writes the same text as every other bound
@@ -123,17 +124,7 @@ def annotate(conn: Connection, annotations: Sequence[tuple[int, object]]) -> Non
                     row.records_returned,
                 )
             )
-    if rows:
-        conn.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
-
-
-@lru_cache(maxsize=4)
-def _insert_sql(paramstyle: str) -> str:
-    """The positional INSERT of one access_subjects row, in ``_COLUMNS`` order."""
-    mark = "?" if paramstyle == "qmark" else "%s"
-    columns = ", ".join(_COLUMNS)
-    marks = ", ".join([mark] * len(_COLUMNS))
-    return f"INSERT INTO access_subjects ({columns}) VALUES ({marks})"  # noqa: S608 - fixed names; values are bound
+    insert_rows(conn, "access_subjects", _COLUMNS, rows)
 
 
 def history_of(

@@ -32,8 +32,11 @@ from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
 from consentgate.store.coordination import lease_for, log_head
 from consentgate.store.db import Database
+from consentgate.store.raw import insert_rows
 from consentgate.store.tables import log_checkpoints, log_entries, log_tiles
 
+#: The columns of an appended entry's row, in the order :meth:`SqlLogStore.append` gives them.
+_ENTRY_COLUMNS = ("idx", "data", "leaf_hash", "created_at")
 #: How much of a SQLite file the tile readers map into memory (address space, not memory).
 _SQLITE_MMAP_BYTES = 1 << 31
 
@@ -84,7 +87,6 @@ class SqlLogStore:
         self._head_sql = f"SELECT size FROM log_head WHERE id = 1{lock}"  # noqa: S608 - a constant clause
         self._move_head_sql = f"UPDATE log_head SET size = {mark} WHERE id = 1"  # noqa: S608 - only the placeholder style varies; values are bound
         self._lease = lease_for(db)
-        self._append_sql = f"INSERT INTO log_entries (idx, data, leaf_hash, created_at) VALUES ({mark}, {mark}, {mark}, {mark})"  # noqa: S608 - only the placeholder style varies; values are bound
         # created_at as the column type would bind it (UTCDateTime on this dialect), computed
         # once per batch rather than once per row.
         self._bind_created_at = log_entries.c.created_at.type.bind_processor(db.engine.dialect)
@@ -110,10 +112,11 @@ class SqlLogStore:
         return 0 if top is None else int(top) + 1
 
     def append(self, new: NewEntries) -> int:
-        """Read and lock the head, then one driver-level multi-row insert (``executemany``) and
-        the annotations, in one transaction: a compiled ``insert()`` spends more time binding
-        each row's parameters through their column types than the database spends storing them,
-        and this runs once per group commit on the writer thread every append waits on."""
+        """Read and lock the head, then insert the entries and the annotations, in one
+        transaction, through the driver (:func:`~consentgate.store.raw.insert_rows`): a compiled
+        ``insert()`` spends more time binding each row's parameters through their column types
+        than the database spends storing them, and this runs once per group commit on the
+        writer thread every append waits on."""
         now = self.clock()
         created_at = now if self._bind_created_at is None else self._bind_created_at(now)
         count = len(new.entries)
@@ -130,7 +133,7 @@ class SqlLogStore:
                         strict=True,
                     )
                 )
-                conn.exec_driver_sql(self._append_sql, rows)
+                insert_rows(conn, "log_entries", _ENTRY_COLUMNS, rows)
                 conn.exec_driver_sql(self._move_head_sql, (first + count,))
                 if new.annotations and self.annotate is not None:
                     self.annotate(conn, [(first + pos, value) for pos, value in new.annotations])
