@@ -216,14 +216,15 @@ async def read(
     offset: int = 0,
 ) -> Response:
     """A read of the data API, its parameters already valid: check the token, decide, fetch and
-    minimize in one worker-thread hop, then await the durable log append on the event loop, then
-    answer. (Called by the routes below, and by :mod:`consentgate.api.reads` for the plainest
-    requests.)
+    minimize, then await the durable log append on the event loop, then answer. (Called by the
+    routes below, and by :mod:`consentgate.api.reads` for the plainest requests.)
 
-    Measured (docs/benchmarks.md): the token check, decision and fetch in a worker thread, where
-    SQLite and psycopg release the GIL, beat running them on the event loop; awaiting the append
-    on the loop means no thread waits for the commit. The app's state is read directly, not
-    through dependencies: each dependency costs FastAPI a resolution step on every call.
+    Measured (docs/benchmarks.md): on SQLite the token check, decision and fetch are a few reads
+    of local pages, cheaper than a hop to a worker thread and the GIL hand-offs that come with
+    it, so they run on the event loop (as the benchmark's floor does); on PostgreSQL each query
+    is a round trip, which a worker thread waits out while the loop serves others. Awaiting the
+    append on the loop means no thread waits for the commit. The app's state is read directly,
+    not through dependencies: each dependency costs FastAPI a resolution step on every call.
     """
     service = state.lifecycle.running.access
 
@@ -239,7 +240,10 @@ async def read(
             request_id=request_id,
         )
 
-    outcome = await run_in_threadpool(prepare)
+    if state.services.db.dialect == "sqlite":
+        outcome = prepare()
+    else:
+        outcome = await run_in_threadpool(prepare)
     result = await service.commit_async(outcome)
     return _answer(result, limit, offset)
 
