@@ -109,8 +109,9 @@ class TokenFirstRoute(_LimitedRoute):  # type: ignore[valid-type, misc]  # made 
 
     FastAPI resolves a route's body before its dependencies, so without this an anonymous caller
     could make the server read and parse (and validate) a body it will refuse anyway. A read
-    (GET, HEAD) has no body: its endpoint checks the token in the same worker-thread hop as the
-    decision and the fetch (:func:`_read`), one thread hand-off instead of two.
+    (GET, HEAD) has no body: its endpoint checks the token in the same step as the decision and
+    the fetch (:func:`read`: on the event loop on SQLite, in one worker-thread hop on
+    PostgreSQL).
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
