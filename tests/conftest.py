@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from tests.backends import BACKENDS, PG_URL
 
 import consentgate
 from consentgate.config import Settings
@@ -28,15 +29,6 @@ from consentgate.services.wiring import Services
 from consentgate.store import Database
 from consentgate.store.migrate import upgrade
 from consentgate.testing import FrozenClock
-
-PG_URL = os.environ.get("CONSENTGATE_TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(PG_URL is None, reason="CONSENTGATE_TEST_DATABASE_URL is not set"),
-    ),
-]
 
 
 def _pg_admin_url() -> str:

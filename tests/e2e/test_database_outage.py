@@ -6,7 +6,6 @@ open ones), then lets it back in and checks that the log still verifies.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from tests.backends import POSTGRESQL
 
 from consentgate.api.app import create_app
 from consentgate.config import Settings
@@ -77,11 +77,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, Servic
         _admin(database_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
-@pytest.mark.skipif(
-    os.environ.get("CONSENTGATE_TEST_DATABASE_URL") is None,
-    reason="CONSENTGATE_TEST_DATABASE_URL is not set",
-)
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("database_url", [POSTGRESQL], indirect=True)
 def test_a_database_outage_answers_503_and_nothing_leaves_unlogged(
     served: tuple[str, str, Services, str], database_url: str
 ) -> None:

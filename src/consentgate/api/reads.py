@@ -3,8 +3,8 @@ solving; every other request goes on to the routes of :mod:`consentgate.api.data
 
 Measured (docs/benchmarks.md): on the partner path's hottest read, FastAPI's route matching,
 dependency solving and parameter validation cost 0.6–0.75 ms of CPU per read, against 0.29–0.33
-ms when this middleware answers it. The routes stay the contract (OpenAPI, validation errors, every unusual
-request); this middleware answers only a ``GET`` whose path and query already satisfy them, in a
+ms when this middleware answers it. The routes stay the contract (OpenAPI, validation errors,
+every unusual request); this middleware answers only a ``GET`` whose path and query already satisfy them, in a
 canonical form it checks strictly: the path of a read route, no body, each known query parameter
 at most once and no other, ``purpose`` of an allowed length, ``limit``, ``offset`` and the thread
 id as plain decimal numbers in range. It then calls the very function the routes call

@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
 )
 
-from consentgate.store.raw import insert_rows
+from consentgate.store.bulk import insert_tuples
 from consentgate.store.tables import access_subjects
 
 
@@ -90,7 +90,7 @@ def annotate(conn: Connection, annotations: Sequence[tuple[int, object]]) -> Non
     """Write the :class:`Subjects` of appended log entries with their indexes, in the append's
     transaction: a person's history has an access exactly when the log does.
 
-    Driver-level inserts with the rows as tuples (:func:`~consentgate.store.raw.insert_rows`), as
+    Driver-level inserts with the rows as tuples (:func:`~consentgate.store.bulk.insert_tuples`), as
     the log's own append does: this runs inside every group commit, on the thread every append
     waits for, and binding each row through ``insert()``'s column types cost more than the
     database spent storing it (measured: about 40 ms of Python for a batch of 64 accesses of four
@@ -124,7 +124,7 @@ def annotate(conn: Connection, annotations: Sequence[tuple[int, object]]) -> Non
                     row.records_returned,
                 )
             )
-    insert_rows(conn, "access_subjects", _COLUMNS, rows)
+    insert_tuples(conn, "access_subjects", _COLUMNS, rows)
 
 
 def history_of(

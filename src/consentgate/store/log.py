@@ -30,9 +30,9 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, IntegrityError, Unavailable
 from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
+from consentgate.store.bulk import insert_tuples
 from consentgate.store.coordination import lease_for, log_head
 from consentgate.store.db import Database
-from consentgate.store.raw import insert_rows
 from consentgate.store.tables import log_checkpoints, log_entries, log_tiles
 
 #: The columns of an appended entry's row, in the order :meth:`SqlLogStore.append` gives them.
@@ -113,7 +113,7 @@ class SqlLogStore:
 
     def append(self, new: NewEntries) -> int:
         """Read and lock the head, then insert the entries and the annotations, in one
-        transaction, through the driver (:func:`~consentgate.store.raw.insert_rows`): a compiled
+        transaction, through the driver (:func:`~consentgate.store.bulk.insert_tuples`): a compiled
         ``insert()`` spends more time binding each row's parameters through their column types
         than the database spends storing them, and this runs once per group commit on the
         writer thread every append waits on."""
@@ -133,7 +133,7 @@ class SqlLogStore:
                         strict=True,
                     )
                 )
-                insert_rows(conn, "log_entries", _ENTRY_COLUMNS, rows)
+                insert_tuples(conn, "log_entries", _ENTRY_COLUMNS, rows)
                 conn.exec_driver_sql(self._move_head_sql, (first + count,))
                 if new.annotations and self.annotate is not None:
                     self.annotate(conn, [(first + pos, value) for pos, value in new.annotations])

@@ -20,10 +20,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select
+from sqlalchemy import Engine, Select
 from sqlalchemy.exc import SQLAlchemyError
 
 from consentgate.errors import Unavailable
@@ -130,45 +129,3 @@ class RawReads:
         while self._idle:
             with contextlib.suppress(Exception):
                 self._idle.pop().close()
-
-
-#: The most rows one multi-row ``INSERT`` carries on SQLite: 64 rows of the widest table written
-#: this way (11 columns) bind 704 values, under even old SQLite builds' limit of 999.
-ROWS_PER_INSERT = 64
-
-
-def insert_rows(
-    conn: Connection, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
-) -> None:
-    """``INSERT`` ``rows`` (tuples in ``columns`` order) into ``table`` on ``conn``, through the
-    driver.
-
-    On SQLite in multi-row statements (``VALUES (…), (…), …``) rather than ``executemany``: the
-    driver steps each of ``executemany``'s rows with the interpreter lock released and taken
-    again, and on the log's writer thread every such hand-off makes the event loop serving
-    requests wait its turn (a group commit of 64 accesses wrote some 300 rows). Each statement
-    carries ``ROWS_PER_INSERT`` rows or a power of two below it, so that a few statements,
-    prepared once and cached by the driver, cover any count. PostgreSQL's driver sends an
-    ``executemany`` as one pipeline already, so there it stays one.
-    """
-    if not rows:
-        return
-    paramstyle = conn.dialect.paramstyle
-    if conn.dialect.name != "sqlite":
-        conn.exec_driver_sql(_insert_sql(table, columns, 1, paramstyle), rows)
-        return
-    start = 0
-    while start < len(rows):
-        left = len(rows) - start
-        count = ROWS_PER_INSERT if left >= ROWS_PER_INSERT else 1 << (left.bit_length() - 1)
-        values = tuple(value for row in rows[start : start + count] for value in row)
-        conn.exec_driver_sql(_insert_sql(table, columns, count, paramstyle), values)
-        start += count
-
-
-@lru_cache(maxsize=64)
-def _insert_sql(table: str, columns: tuple[str, ...], count: int, paramstyle: str) -> str:
-    mark = "?" if paramstyle == "qmark" else "%s"
-    one = "(" + ", ".join([mark] * len(columns)) + ")"
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * count)}"  # noqa: S608 - fixed names; values are bound

@@ -3,11 +3,11 @@ and two servers starting at once on a new database with the same key both start.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 from sqlalchemy import insert
+from tests.backends import POSTGRESQL
 
 from consentgate.errors import ConfigError
 from consentgate.ledger.note import NoteSigner
@@ -23,16 +23,7 @@ def test_the_first_key_is_recorded_and_another_is_refused(database: Database) ->
         claim_log_key(database, other.verifier)
 
 
-#: PostgreSQL only: SQLite's writers take turns, so there the second always reads the first's key.
-POSTGRESQL = pytest.param(
-    "postgresql",
-    marks=pytest.mark.skipif(
-        "CONSENTGATE_TEST_DATABASE_URL" not in os.environ,
-        reason="CONSENTGATE_TEST_DATABASE_URL is not set",
-    ),
-)
-
-
+# PostgreSQL only: SQLite's writers take turns, so there the second always reads the first's key.
 @pytest.mark.parametrize("database_url", [POSTGRESQL], indirect=True)
 @pytest.mark.parametrize("same_key", [True, False])
 def test_a_server_that_loses_the_race_to_record_the_key_compares_with_the_winners(

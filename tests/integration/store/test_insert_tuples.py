@@ -1,4 +1,4 @@
-"""Rows written through the driver (``store.raw.insert_rows``, used by the log's group commit): every
+"""Rows written through the driver (``store.bulk.insert_tuples``, used by the log's group commit): every
 row, each value in its column, whatever the count; on SQLite in a few multi-row statements."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from consentgate.store import Database
-from consentgate.store.raw import ROWS_PER_INSERT, insert_rows
+from consentgate.store.bulk import ROWS_PER_INSERT, insert_tuples
 from consentgate.store.tables import log_entries
 
 COLUMNS = ("idx", "data", "leaf_hash", "created_at")
@@ -37,7 +37,7 @@ def test_every_row_is_written_in_its_columns(database: Database, count: int) -> 
     event.listen(database.engine, "before_cursor_execute", seen)
     try:
         with database.begin() as conn:
-            insert_rows(conn, "log_entries", COLUMNS, _rows(database, count))
+            insert_tuples(conn, "log_entries", COLUMNS, _rows(database, count))
     finally:
         event.remove(database.engine, "before_cursor_execute", seen)
 
