@@ -10,9 +10,10 @@
   (:meth:`Sequencer.append_async`) await a future of their loop, all of one commit's settled
   with one call.
 * **No leader for appends.** The store assigns the indexes inside the transaction that stores
-  the batch (the log's head row is read and moved under the transaction's write lock: ``SELECT …
-  FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), as Trillian's and Tessera's database
-  back ends do, so any number of processes append to one log, each with its own group commit.
+  the batch (the log's head row is read and moved by one ``UPDATE … RETURNING``, under the row's
+  write lock on PostgreSQL and the database's after ``BEGIN IMMEDIATE`` on SQLite), as
+  Trillian's and Tessera's database back ends do, so any number of processes append to one log,
+  each with its own group commit.
 * **Integration.** Exactly one process at a time integrates: the one holding the store's lease
   (:mod:`consentgate.ledger.lease`), which a second thread renews every ``RENEW_SECONDS`` and the
   other processes ask for as often. At most every ``checkpoint_interval`` seconds the holder reads

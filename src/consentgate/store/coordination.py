@@ -1,10 +1,10 @@
 """What lets many server processes share one log: its head row, its integration lease, its key.
 
 - ``log_head``: one row holding the log's size. An append reads and moves it inside the
-  transaction that stores the entries, under that transaction's write lock (``SELECT … FOR
-  UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` already holds SQLite's one write lock), so indexes
-  are consecutive and assigned in commit order whichever process appends: the design of
-  Tessera's MySQL back end (its ``TreeState`` row) and Trillian's ``SequencedLeafData``.
+  transaction that stores the entries, with one ``UPDATE … RETURNING`` under that transaction's
+  write lock (the row's on PostgreSQL; ``BEGIN IMMEDIATE`` already holds SQLite's one write
+  lock), so indexes are consecutive and assigned in commit order whichever process appends: the
+  design of Tessera's MySQL back end (its ``TreeState`` row) and Trillian's ``SequencedLeafData``.
 - The integration lease (rule: :mod:`consentgate.ledger.lease`). On PostgreSQL it is a
   session-level advisory lock held by a connection kept for it: the server releases it the moment
   the holder's connection ends, so a process killed with ``kill -9`` is replaced at the others'

@@ -77,22 +77,24 @@ class SqlLogStore:
         self.annotate = annotate
         self.clock = clock
         self._idle: list[tuple[Any, Any, Any]] = []  # readers for tiles(), see _open_reader
+        self._writer = db.kept()  # appends come every few milliseconds from one thread
         mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
         # "inner" is quoted: it is a reserved word in PostgreSQL.
         self._tile_sql = (
             f'SELECT hashes, "inner" FROM log_tiles WHERE level = {mark} AND idx = {mark}'  # noqa: S608 - only the placeholder style varies; values are bound
         )
-        # SQLite needs no FOR UPDATE: BEGIN IMMEDIATE holds the one write lock already.
-        lock = " FOR UPDATE" if db.dialect == "postgresql" else ""
-        self._head_sql = f"SELECT size FROM log_head WHERE id = 1{lock}"  # noqa: S608 - a constant clause
-        self._move_head_sql = f"UPDATE log_head SET size = {mark} WHERE id = 1"  # noqa: S608 - only the placeholder style varies; values are bound
+        # One statement reads and moves the head under the row's write lock (PostgreSQL) or the
+        # database's (SQLite, after BEGIN IMMEDIATE): one round trip where a locking SELECT and
+        # an UPDATE took two, on the commit every append waits for.
+        self._claim_sql = f"UPDATE log_head SET size = size + {mark} WHERE id = 1 RETURNING size"  # noqa: S608 - only the placeholder style varies; values are bound
         self._lease = lease_for(db)
         # created_at as the column type would bind it (UTCDateTime on this dialect), computed
         # once per batch rather than once per row.
         self._bind_created_at = log_entries.c.created_at.type.bind_processor(db.engine.dialect)
 
     def close(self) -> None:
-        """Close the connections set aside for tile reads and for the lease."""
+        """Close the connections set aside for appends, tile reads and the lease."""
+        self._writer.close()
         self._lease.close()
         while True:
             try:
@@ -112,18 +114,18 @@ class SqlLogStore:
         return 0 if top is None else int(top) + 1
 
     def append(self, new: NewEntries) -> int:
-        """Read and lock the head, then insert the entries and the annotations, in one
-        transaction, through the driver (:func:`~consentgate.store.bulk.insert_tuples`): a compiled
-        ``insert()`` spends more time binding each row's parameters through their column types
-        than the database spends storing them, and this runs once per group commit on the
+        """Claim the indexes by moving the head, then insert the entries and the annotations, in
+        one transaction, through the driver (:func:`~consentgate.store.bulk.insert_tuples`): a
+        compiled ``insert()`` spends more time binding each row's parameters through their column
+        types than the database spends storing them, and this runs once per group commit on the
         writer thread every append waits on."""
         now = self.clock()
         created_at = now if self._bind_created_at is None else self._bind_created_at(now)
         count = len(new.entries)
         first = -1
         try:
-            with self.db.begin() as conn:
-                first = int(conn.exec_driver_sql(self._head_sql).scalar_one())
+            with self._writer.begin() as conn:
+                first = int(conn.exec_driver_sql(self._claim_sql, (count,)).scalar_one()) - count
                 rows = list(
                     zip(
                         range(first, first + count),
@@ -134,7 +136,6 @@ class SqlLogStore:
                     )
                 )
                 insert_tuples(conn, "log_entries", _ENTRY_COLUMNS, rows)
-                conn.exec_driver_sql(self._move_head_sql, (first + count,))
                 if new.annotations and self.annotate is not None:
                     self.annotate(conn, [(first + pos, value) for pos, value in new.annotations])
         except SQLIntegrityError:
