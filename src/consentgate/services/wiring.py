@@ -92,15 +92,18 @@ class Running:
     #: Findings evaluated every ``CONSENTGATE_FINDINGS_INTERVAL_SECONDS``.
     findings: FindingsSchedule
     _services: Services
+    _log_store: SqlLogStore
 
     def stop(self) -> None:
-        """Stop the evaluations, the sweeper, the index's feed and the log, and detach the
-        listeners (a running verification of the log is given a few seconds to finish)."""
+        """Stop the evaluations, the sweeper, the index's feed and the log (closing the
+        connections its store keeps), and detach the listeners (a running verification of the
+        log is given a few seconds to finish)."""
         self.findings.stop()
         self.log_checks.wait(timeout=5)
         self.expiry.stop()
         self.decisions.stop()
         self.log.stop()
+        self._log_store.close()
         self._services._stopped()
 
 
@@ -195,8 +198,9 @@ class Services:
             raise RuntimeError("these services are running already")
         settings = self.settings
         person_ref, signer = self.prepare()
+        log_store = SqlLogStore(self.db, annotate=history.annotate, clock=self.clock)
         sequencer = Sequencer(
-            SqlLogStore(self.db, annotate=history.annotate, clock=self.clock),
+            log_store,
             signer,
             clock=self.clock,
             checkpoint_interval=settings.checkpoint_interval_seconds,
@@ -230,7 +234,16 @@ class Services:
         ).start()
         self._started = True
         return Running(
-            decisions, sequencer, access, person_ref, expiry, reports, log_checks, schedule, self
+            decisions,
+            sequencer,
+            access,
+            person_ref,
+            expiry,
+            reports,
+            log_checks,
+            schedule,
+            self,
+            log_store,
         )
 
     def _stopped(self) -> None:

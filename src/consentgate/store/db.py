@@ -7,6 +7,8 @@ share the file safely. Everything else in the project reaches the database throu
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -158,6 +160,11 @@ class Database:
         except OperationalError as err:
             raise Unavailable(f"the database is unavailable: {err.orig}") from err
 
+    def kept(self) -> KeptConnection:
+        """A connection for one busy writer to keep between its transactions (see
+        :class:`KeptConnection`)."""
+        return KeptConnection(self)
+
     def dispose(self) -> None:
         self.raw.close()
         if self._turn is not None:
@@ -165,4 +172,65 @@ class Database:
         self.engine.dispose()
 
 
-__all__ = ["Database", "SQLAlchemyError"]
+class KeptConnection:
+    """One connection kept between the write transactions of a busy writer (the log's group
+    commit), instead of one taken from the pool and handed back for each.
+
+    A checkout from the PostgreSQL pool first pings the server (``pool_pre_ping``, so a server
+    restart is noticed before a transaction starts): a round trip that the log's writer paid on
+    every group commit (measured with py-spy: 14 % of its time under 64 appending threads). A
+    connection in steady use needs no such test: its next transaction fails if the server went
+    away. So the connection is kept while it is used at least every ``KEEP_SECONDS``; after a
+    quieter spell it goes back to the pool, and the next transaction checks one out (and pings)
+    again. After any failure the connection is dropped, so a restarted server costs at most the
+    one transaction that found its connection gone. Transactions through one object take turns.
+    """
+
+    KEEP_SECONDS = 1.0
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn: Connection | None = None
+        self._used = 0.0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """As :meth:`Database.begin`, on the kept connection."""
+        turn = self._db._turn
+        with self._lock, turn.hold() if turn is not None else contextlib.nullcontext():
+            try:
+                conn = self._checkout()
+                conn.info[_IMMEDIATE] = True
+                try:
+                    with conn.begin():
+                        yield conn
+                except BaseException:
+                    self._drop()
+                    raise
+                self._used = time.monotonic()
+            except OperationalError as err:
+                raise Unavailable(f"the database is unavailable: {err.orig}") from err
+
+    def _checkout(self) -> Connection:
+        conn = self._conn
+        if conn is not None and time.monotonic() - self._used > self.KEEP_SECONDS:
+            self._drop()
+            conn = None
+        if conn is None:
+            conn = self._conn = self._db.engine.connect()
+        return conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                conn.close()
+
+    def close(self) -> None:
+        """Hand the connection back to the pool."""
+        with self._lock:
+            self._drop()
+
+
+__all__ = ["Database", "KeptConnection", "SQLAlchemyError"]

@@ -1,0 +1,114 @@
+"""The log writer's kept connection (``store.db.KeptConnection``): one checkout from the pool
+while it is in steady use, a fresh one after a quiet spell or after any failure, and every
+transaction committed or rolled back as through ``Database.begin``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text
+
+from consentgate.store import Database
+from consentgate.store.db import KeptConnection
+from consentgate.store.tables import log_entries
+
+WHEN = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def _checkouts(database: Database) -> list[int]:
+    """A list that grows by one at every checkout from ``database``'s pool."""
+    seen: list[int] = []
+
+    def checked_out(*_: Any) -> None:
+        seen.append(1)
+
+    event.listen(database.engine, "checkout", checked_out)
+    return seen
+
+
+def _write(kept: KeptConnection, idx: int, then: Exception | None = None) -> None:
+    """Insert entry row ``idx`` in one transaction of ``kept``; raise ``then`` inside it."""
+    with kept.begin() as conn:
+        conn.execute(
+            log_entries.insert().values(idx=idx, data=b"e", leaf_hash=bytes(32), created_at=WHEN)
+        )
+        if then is not None:
+            raise then
+
+
+def _stored(database: Database) -> list[int]:
+    with database.read() as conn:
+        return [int(i) for (i,) in conn.execute(select(log_entries.c.idx).order_by("idx"))]
+
+
+def test_a_busy_writer_checks_out_one_connection_for_many_transactions(
+    database: Database,
+) -> None:
+    kept = database.kept()
+    checkouts = _checkouts(database)
+    for idx in range(20):
+        _write(kept, idx)
+    kept.close()
+
+    assert len(checkouts) == 1
+    assert _stored(database) == list(range(20))
+
+
+def test_after_a_quiet_spell_the_connection_goes_back_and_a_fresh_one_is_checked_out(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = database.kept()
+    checkouts = _checkouts(database)
+    _write(kept, 0)
+    monkeypatch.setattr(KeptConnection, "KEEP_SECONDS", 0.0)  # every gap is now a quiet spell
+    _write(kept, 1)
+    kept.close()
+
+    assert len(checkouts) == 2
+    assert _stored(database) == [0, 1]
+
+
+def test_a_failed_transaction_is_rolled_back_and_its_connection_dropped(
+    database: Database,
+) -> None:
+    kept = database.kept()
+    checkouts = _checkouts(database)
+    _write(kept, 0)
+    with pytest.raises(RuntimeError, match="in the middle"):
+        _write(kept, 1, then=RuntimeError("failed in the middle"))
+    _write(kept, 2)
+    kept.close()
+
+    assert len(checkouts) == 2  # the one that failed was not used again
+    assert _stored(database) == [0, 2]
+
+
+def test_a_connection_the_database_dropped_costs_one_transaction(database: Database) -> None:
+    """What a restarted server looks like to a kept connection: it is gone. That transaction
+    fails; the next one checks out a working connection."""
+    kept = database.kept()
+    _write(kept, 0)
+    assert kept._conn is not None
+    kept._conn.connection.dbapi_connection.close()  # type: ignore[union-attr]  # gone under it
+
+    with pytest.raises(Exception):  # noqa: B017, PT011 - each driver names it its own way
+        _write(kept, 1)
+    _write(kept, 2)
+    kept.close()
+
+    assert _stored(database) == [0, 2]
+
+
+def test_closing_hands_the_connection_back(database: Database) -> None:
+    kept = database.kept()
+    _write(kept, 0)
+    checked_in: list[int] = []
+    event.listen(database.engine, "checkin", lambda *_: checked_in.append(1))
+    kept.close()
+    kept.close()  # twice is harmless
+
+    assert checked_in == [1]
+    with database.read() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
