@@ -114,7 +114,7 @@ class Sequencer:
         *,
         checkpoint_interval: float = 1.0,
         batch_max: int = 512,
-        batch_wait: float = 0.002,
+        batch_wait: float = 0.010,
         clock: Clock = system_clock,
     ) -> None:
         if batch_max < 1 or batch_wait < 0 or checkpoint_interval <= 0:
