@@ -269,8 +269,8 @@ def _appends(
     data = entries(max(WRITERS.values()))
     for kind in backends:
         # The floor and consentgate's 64 threads alternate, one run each in turn, and the ratio
-        # is the median of each pair's: how fast this machine syncs drifts from second to
-        # second (measured: a floor of 7,200 to 24,700 appends/s within one minute on
+        # is the median of each pair's: how fast this machine syncs drifts from minute to
+        # minute (measured: a floor of 7,188 to 24,725 appends/s within a few minutes on
         # PostgreSQL), so runs far apart in time do not compare.
         pairs = [
             (
