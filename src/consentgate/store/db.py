@@ -7,6 +7,7 @@ share the file safely. Everything else in the project reaches the database throu
 from __future__ import annotations
 
 import contextlib
+import select
 import threading
 import time
 from collections.abc import Iterator
@@ -182,8 +183,10 @@ class KeptConnection:
     connection in steady use needs no such test: its next transaction fails if the server went
     away. So the connection is kept while it is used at least every ``KEEP_SECONDS``; after a
     quieter spell it goes back to the pool, and the next transaction checks one out (and pings)
-    again. After any failure the connection is dropped, so a restarted server costs at most the
-    one transaction that found its connection gone. Transactions through one object take turns.
+    again. Before each transaction the kept connection's socket is looked at (no round trip: see
+    :func:`_ended_by_server`), so a connection the server ended while it was idle (a restart) is
+    replaced, not used. A transaction whose connection is lost while it runs fails, and after any
+    failure the connection is dropped. Transactions through one object take turns.
     """
 
     KEEP_SECONDS = 1.0
@@ -217,6 +220,10 @@ class KeptConnection:
         if conn is not None and time.monotonic() - self._used > self.KEEP_SECONDS:
             self._drop()
             conn = None
+        if conn is not None and _ended_by_server(conn):
+            conn.invalidate()  # never handed back: the pool opens a new one
+            self._drop()
+            conn = None
         if conn is None:
             conn = self._conn = self._db.engine.connect()
         return conn
@@ -231,6 +238,22 @@ class KeptConnection:
         """Hand the connection back to the pool."""
         with self._lock:
             self._drop()
+
+
+def _ended_by_server(conn: Connection) -> bool:
+    """Whether the server has ended this idle connection (PostgreSQL restarted, or terminated the
+    session): it then sends an error and closes, which leaves the socket readable while no query
+    is running. One ``select`` with no wait asks the kernel, without a round trip to the server.
+    SQLite has no server and no socket: never."""
+    fileno = getattr(conn.connection.dbapi_connection, "fileno", None)
+    if fileno is None:
+        return False
+    closed = (OSError, ValueError, conn.dialect.loaded_dbapi.Error)
+    try:
+        readable, _, _ = select.select([fileno()], [], [], 0)
+    except closed:  # closed under us: as good as ended
+        return True
+    return bool(readable)
 
 
 __all__ = ["Database", "KeptConnection", "SQLAlchemyError"]

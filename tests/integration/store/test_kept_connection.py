@@ -4,11 +4,14 @@ transaction committed or rolled back as through ``Database.begin``."""
 
 from __future__ import annotations
 
+import select as sockets
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text
+from tests.backends import POSTGRESQL
 
 from consentgate.store import Database
 from consentgate.store.db import KeptConnection
@@ -85,20 +88,42 @@ def test_a_failed_transaction_is_rolled_back_and_its_connection_dropped(
     assert _stored(database) == [0, 2]
 
 
-def test_a_connection_the_database_dropped_costs_one_transaction(database: Database) -> None:
-    """What a restarted server looks like to a kept connection: it is gone. That transaction
-    fails; the next one checks out a working connection."""
+def test_a_transaction_whose_connection_is_lost_fails_alone(database: Database) -> None:
     kept = database.kept()
     _write(kept, 0)
-    assert kept._conn is not None
-    kept._conn.connection.dbapi_connection.close()  # type: ignore[union-attr]  # gone under it
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - each driver names it its own way
-        _write(kept, 1)
+    with pytest.raises(Exception), kept.begin() as conn:  # noqa: B017, PT011, PT012 - each driver names it its own way
+        conn.connection.dbapi_connection.close()  # type: ignore[union-attr]  # lost mid-transaction
+        conn.execute(
+            log_entries.insert().values(idx=1, data=b"e", leaf_hash=bytes(32), created_at=WHEN)
+        )
     _write(kept, 2)
     kept.close()
 
     assert _stored(database) == [0, 2]
+
+
+@pytest.mark.parametrize("database_url", [POSTGRESQL], indirect=True)
+def test_a_connection_the_server_ended_while_idle_is_replaced_before_use(
+    database: Database,
+) -> None:
+    """What a restarted server looks like to a kept connection: its session is gone. The next
+    transaction sees that before it starts and runs on a new connection, so nothing fails."""
+    kept = database.kept()
+    _write(kept, 0)
+    assert kept._conn is not None
+    driver = kept._conn.connection.dbapi_connection
+    assert driver is not None
+    with database.engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": driver.info.backend_pid})
+    deadline = time.monotonic() + 10
+    while not sockets.select([driver.fileno()], [], [], 0.05)[0]:  # the server's goodbye arrives
+        assert time.monotonic() < deadline, "the ended session never said so"
+
+    _write(kept, 1)
+    kept.close()
+
+    assert _stored(database) == [0, 1]
 
 
 def test_closing_hands_the_connection_back(database: Database) -> None:
