@@ -183,7 +183,7 @@ class KeptConnection:
     connection in steady use needs no such test: its next transaction fails if the server went
     away. So the connection is kept while it is used at least every ``KEEP_SECONDS``; after a
     quieter spell it goes back to the pool, and the next transaction checks one out (and pings)
-    again. Before each transaction the kept connection's socket is looked at (no round trip: see
+    again. Before each transaction the kept connection's socket is polled (no round trip: see
     :func:`_ended_by_server`), so a connection the server ended while it was idle (a restart) is
     replaced, not used. A transaction whose connection is lost while it runs fails, and after any
     failure the connection is dropped. Transactions through one object take turns.
@@ -243,17 +243,19 @@ class KeptConnection:
 def _ended_by_server(conn: Connection) -> bool:
     """Whether the server has ended this idle connection (PostgreSQL restarted, or terminated the
     session): it then sends an error and closes, which leaves the socket readable while no query
-    is running. One ``select`` with no wait asks the kernel, without a round trip to the server.
-    SQLite has no server and no socket: never."""
+    is running. One ``poll`` with no wait asks the kernel, without a round trip to the server
+    (``poll``, not ``select``: a server process may hold more than ``select``'s 1,024
+    descriptors). SQLite has no server and no socket: never."""
     fileno = getattr(conn.connection.dbapi_connection, "fileno", None)
     if fileno is None:
         return False
     closed = (OSError, ValueError, conn.dialect.loaded_dbapi.Error)
     try:
-        readable, _, _ = select.select([fileno()], [], [], 0)
+        watch = select.poll()
+        watch.register(fileno(), select.POLLIN)
+        return bool(watch.poll(0))  # readable, hung up or in error: ended
     except closed:  # closed under us: as good as ended
         return True
-    return bool(readable)
 
 
 __all__ = ["Database", "KeptConnection", "SQLAlchemyError"]
