@@ -79,6 +79,15 @@ def network_file_system(path: Path, mounts: Path = Path("/proc/mounts")) -> str 
     return None
 
 
+@contextmanager
+def _unavailable_on_failure() -> Iterator[None]:
+    """A database that cannot be reached is :class:`Unavailable`, so callers fail closed."""
+    try:
+        yield
+    except OperationalError as err:
+        raise Unavailable(f"the database is unavailable: {err.orig}") from err
+
+
 class Database:
     """An engine plus the way this project opens transactions on it."""
 
@@ -143,23 +152,21 @@ class Database:
 
         A database that cannot be reached is :class:`Unavailable`, so callers fail closed.
         """
-        with self._turn.hold() if self._turn is not None else contextlib.nullcontext():
-            try:
-                with self.engine.connect() as conn:
-                    conn.info[_IMMEDIATE] = True
-                    with conn.begin():
-                        yield conn
-            except OperationalError as err:
-                raise Unavailable(f"the database is unavailable: {err.orig}") from err
+        with self._write_turn(), _unavailable_on_failure(), self.engine.connect() as conn:
+            conn.info[_IMMEDIATE] = True
+            with conn.begin():
+                yield conn
+
+    def _write_turn(self) -> contextlib.AbstractContextManager[object]:
+        """This process's turn to write a SQLite file (see ``store.writeturn``); nothing to take
+        on PostgreSQL."""
+        return self._turn.hold() if self._turn is not None else contextlib.nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reads (still a transaction, so reads are consistent)."""
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except OperationalError as err:
-            raise Unavailable(f"the database is unavailable: {err.orig}") from err
+        with _unavailable_on_failure(), self.engine.connect() as conn:
+            yield conn
 
     def kept(self) -> KeptConnection:
         """A connection for one busy writer to keep between its transactions (see
@@ -200,20 +207,16 @@ class KeptConnection:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """As :meth:`Database.begin`, on the kept connection."""
-        turn = self._db._turn
-        with self._lock, turn.hold() if turn is not None else contextlib.nullcontext():
+        with self._lock, self._db._write_turn(), _unavailable_on_failure():
+            conn = self._checkout()
+            conn.info[_IMMEDIATE] = True
             try:
-                conn = self._checkout()
-                conn.info[_IMMEDIATE] = True
-                try:
-                    with conn.begin():
-                        yield conn
-                except BaseException:
-                    self._drop()
-                    raise
-                self._used = time.monotonic()
-            except OperationalError as err:
-                raise Unavailable(f"the database is unavailable: {err.orig}") from err
+                with conn.begin():
+                    yield conn
+            except BaseException:
+                self._drop()
+                raise
+            self._used = time.monotonic()
 
     def _checkout(self) -> Connection:
         conn = self._conn
