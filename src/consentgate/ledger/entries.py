@@ -41,8 +41,9 @@ def format_time(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds, the only time format in entries."""
     if moment.tzinfo is None:
         raise InvalidInput("entry times must be timezone-aware")
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat truncates to milliseconds (as ``microsecond // 1000`` would) and, unlike
+    # strftime, pads the year to four digits on every platform; it is also several times faster.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,12 +42,17 @@ class RawQuery:
     converters: tuple[Callable[[Any], Any] | None, ...]
 
     @classmethod
-    def compile(cls, query: Select[Any], engine: Engine) -> RawQuery:
+    def compile(
+        cls, query: Select[Any], engine: Engine, as_stored: frozenset[str] = frozenset()
+    ) -> RawQuery:
+        """``query`` for ``engine``'s dialect; the columns named in ``as_stored`` come back as the
+        driver gives them, for a caller that converts them itself."""
         compiled = query.compile(dialect=engine.dialect)
         names = tuple(compiled.positiontup) if compiled.positiontup is not None else None
         selected = list(query.selected_columns)
         converters = tuple(
-            utc_from_db if isinstance(c.type, UTCDateTime) else None for c in selected
+            utc_from_db if isinstance(c.type, UTCDateTime) and c.name not in as_stored else None
+            for c in selected
         )
         return cls(compiled.string, names, tuple(c.name for c in selected), converters)
 
@@ -81,8 +86,8 @@ class RawReads:
         #: The driver's base error (PEP 249 ``Error``): what a lost or failing database raises.
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
 
-    def compile(self, query: Select[Any]) -> RawQuery:
-        return RawQuery.compile(query, self.engine)
+    def compile(self, query: Select[Any], as_stored: frozenset[str] = frozenset()) -> RawQuery:
+        return RawQuery.compile(query, self.engine, as_stored)
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Any]:

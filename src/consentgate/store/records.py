@@ -21,6 +21,7 @@ from consentgate.store.tables import (
     people,
     thread_participants,
 )
+from consentgate.store.types import utc_and_iso_from_db
 
 
 def _iso(value: datetime) -> str:
@@ -53,7 +54,8 @@ class StoreDataSource:
     def __init__(self, db: Database) -> None:
         self._db = db
         # One thread's page, the data API's hottest read, runs on the raw path (store.raw).
-        self._thread_page = db.raw.compile(_THREAD_MESSAGES)
+        # Its times come as stored: :func:`_message` makes their ISO text from the stored text.
+        self._thread_page = db.raw.compile(_THREAD_MESSAGES, as_stored=frozenset({"sent_at"}))
         self._thread_people = db.raw.compile(_THREAD_PARTICIPANTS)
 
     def fetch(
@@ -244,11 +246,13 @@ def _message(
     thread_id: object,
     sender: str,
     body: str,
-    sent_at: datetime,
+    stored_sent_at: object,
     created_by_partner: str | None,
 ) -> Record:
-    """One message, given the columns of its row, as ``person_id``'s record."""
+    """One message, given the columns of its row, as ``person_id``'s record (its time as the
+    driver or the column type gives it: see :func:`utc_and_iso_from_db`)."""
     record_id = str(message_id)
+    sent_at, sent_at_text = utc_and_iso_from_db(stored_sent_at)
     return Record(
         id=record_id,
         category=Category.MESSAGES,
@@ -259,7 +263,7 @@ def _message(
             "thread_id": str(thread_id),
             "sender_id": sender,
             "body": body,
-            "sent_at": _iso(sent_at),
+            "sent_at": sent_at_text,
             "participants": list(members),
             "created_by_partner": created_by_partner,
         },

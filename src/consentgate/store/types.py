@@ -46,6 +46,30 @@ def utc_from_db(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+#: The lengths of the text a :class:`UTCDateTime` is stored as on SQLite: SQLAlchemy writes
+#: ``YYYY-MM-DD HH:MM:SS.ffffff``; the driver's own adapter (``store.bulk``) leaves out a zero
+#: fraction, as ``str(datetime)`` does.
+_STORED_LENGTHS = (26, 19)
+
+
+def utc_and_iso_from_db(value: Any) -> tuple[datetime, str]:
+    """A stored :class:`UTCDateTime` as its aware datetime and that datetime's ``isoformat()``.
+
+    The hot reads put both in a record (the datetime for the obligations, the text for the
+    partner). On SQLite the driver gives the stored text (``_STORED_LENGTHS``), and the ISO text
+    is made from it: about a tenth of the cost of formatting an aware datetime, on every row of a
+    page. It is exactly what ``isoformat()`` gives (which leaves out a zero fraction); any other
+    value is formatted from the datetime.
+    """
+    moment = utc_from_db(value)
+    if moment is None:
+        raise TypeError("not a stored timestamp: None")
+    if isinstance(value, str) and len(value) in _STORED_LENGTHS and value[10] == " ":
+        clock = value[11:19] if value.endswith(".000000") else value[11:]
+        return moment, f"{value[:10]}T{clock}+00:00"
+    return moment, moment.isoformat()
+
+
 class NameSet(TypeDecorator[frozenset[str]]):
     """A small set of names (categories, fields), stored as sorted comma-separated text."""
 

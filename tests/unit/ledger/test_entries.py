@@ -7,6 +7,8 @@ import hmac
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from consentgate.errors import InvalidInput
 from consentgate.ledger.entries import (
@@ -63,6 +65,19 @@ def test_times_are_utc_with_milliseconds() -> None:
     assert format_time(datetime(2010, 1, 1, 2, 0, tzinfo=plus_two)) == "2010-01-01T00:00:00.000Z"
     with pytest.raises(InvalidInput):
         format_time(datetime(2010, 1, 1))
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=-7)), timezone(timedelta(0))]),
+    )
+)
+def test_a_time_is_rfc_3339_utc_cut_to_the_millisecond(moment: datetime) -> None:
+    utc = moment.astimezone(UTC)
+    expected = utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    assert format_time(moment) == expected
 
 
 def test_every_entry_type_round_trips() -> None:
