@@ -46,25 +46,35 @@ def utc_from_db(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-#: The lengths of the text a :class:`UTCDateTime` is stored as on SQLite: SQLAlchemy writes
-#: ``YYYY-MM-DD HH:MM:SS.ffffff``; the driver's own adapter (``store.bulk``) leaves out a zero
-#: fraction, as ``str(datetime)`` does.
-_STORED_LENGTHS = (26, 19)
+def _stored_form(text: str) -> bool:
+    """Whether ``text``, which ``fromisoformat`` took, is the form a :class:`UTCDateTime` is
+    stored in on SQLite: ``YYYY-MM-DD HH:MM:SS.ffffff`` as SQLAlchemy writes it, or without a zero
+    fraction as the driver's own adapter writes it (``store.bulk``, like ``str(datetime)``).
+    ``fromisoformat`` takes other forms too (a week date, a comma before the fraction, fewer
+    digits), whose ISO text is not this text. Checked by position: a regular expression cost
+    most of what making the text this way saves."""
+    size = len(text)
+    return (
+        (size == 19 or (size == 26 and text[19] == "."))
+        and text[4] == text[7] == "-"
+        and text[10] == " "
+        and text[13] == text[16] == ":"
+    )
 
 
 def utc_and_iso_from_db(value: Any) -> tuple[datetime, str]:
     """A stored :class:`UTCDateTime` as its aware datetime and that datetime's ``isoformat()``.
 
     The hot reads put both in a record (the datetime for the obligations, the text for the
-    partner). On SQLite the driver gives the stored text (``_STORED_LENGTHS``), and the ISO text
-    is made from it: about a tenth of the cost of formatting an aware datetime, on every row of a
-    page. It is exactly what ``isoformat()`` gives (which leaves out a zero fraction); any other
-    value is formatted from the datetime.
+    partner). On SQLite the driver gives the stored text (:func:`_stored_form`), and the ISO
+    text is made from it: less than half the cost of formatting an aware datetime, on every row
+    of a page. It is exactly what ``isoformat()`` gives (which leaves out a zero fraction); any
+    other value is formatted from the datetime.
     """
     moment = utc_from_db(value)
     if moment is None:
         raise TypeError("not a stored timestamp: None")
-    if isinstance(value, str) and len(value) in _STORED_LENGTHS and value[10] == " ":
+    if isinstance(value, str) and _stored_form(value):
         clock = value[11:19] if value.endswith(".000000") else value[11:]
         return moment, f"{value[:10]}T{clock}+00:00"
     return moment, moment.isoformat()
