@@ -42,7 +42,14 @@ def test_other_forms_are_formatted_from_the_datetime(text: str) -> None:
     assert iso == moment.isoformat()
 
 
-def test_a_driver_datetime_is_taken_as_utc() -> None:
+@given(naive | naive.map(lambda d: d.replace(microsecond=0)))
+def test_a_driver_datetime_is_taken_as_utc(moment: datetime) -> None:
+    expected = moment.replace(tzinfo=UTC)  # PostgreSQL's driver gives the naive UTC datetime
+    assert utc_and_iso_from_db(moment) == (expected, expected.isoformat())
+    assert utc_and_iso_from_db(expected) == (expected, expected.isoformat())
+
+
+def test_a_driver_datetime_keeps_its_microseconds() -> None:
     moment, iso = utc_and_iso_from_db(datetime(2026, 12, 3, 10, 0, 0, 5))
     assert moment == datetime(2026, 12, 3, 10, 0, 0, 5, tzinfo=UTC)
     assert iso == "2026-12-03T10:00:00.000005+00:00"

@@ -68,8 +68,10 @@ def utc_and_iso_from_db(value: Any) -> tuple[datetime, str]:
     The hot reads put both in a record (the datetime for the obligations, the text for the
     partner). On SQLite the driver gives the stored text (:func:`_stored_form`), and the ISO
     text is made from it: less than half the cost of formatting an aware datetime, on every row
-    of a page. It is exactly what ``isoformat()`` gives (which leaves out a zero fraction); any
-    other value is formatted from the datetime.
+    of a page. It is exactly what ``isoformat()`` gives (which leaves out a zero fraction). On
+    PostgreSQL the driver gives a naive UTC datetime, whose own ``isoformat()`` plus the UTC offset
+    is the same text, for less than formatting the aware one. Any other value is formatted from
+    the aware datetime.
     """
     moment = utc_from_db(value)
     if moment is None:
@@ -77,6 +79,8 @@ def utc_and_iso_from_db(value: Any) -> tuple[datetime, str]:
     if isinstance(value, str) and _stored_form(value):
         clock = value[11:19] if value.endswith(".000000") else value[11:]
         return moment, f"{value[:10]}T{clock}+00:00"
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return moment, value.isoformat() + "+00:00"
     return moment, moment.isoformat()
 
 
