@@ -14,9 +14,13 @@ bearer token, on the same database, with the same number of worker processes:
 
 wrk drives each with the same connections in alternating rounds; reported per system: requests/s,
 p50 and p99 (medians over the rounds), errors and the server's resident memory (all its
-processes). ``ratios`` divide consentgate's requests/s by each floor's, keyed like
-``"floor (sqlite, 2 workers)"``. ``--sustained SECONDS`` then runs consentgate alone (SQLite, the
-most workers) for that long and reports errors and the growth of its memory.
+processes), and ``mean_ms``: connections ÷ requests/s, the mean latency by Little's law (wrk
+keeps one request in flight on every connection), so no p99 can be below it. ``ratios`` divide
+consentgate's requests/s by each floor's, keyed like ``"floor (sqlite, 2 workers)"``;
+``ceilings`` divide the durable floor's by the floor's, keyed the same way: the share of the
+read-only floor that a minimal app reaches once it gives the product's guarantee (an entry synced
+before the answer). ``--sustained SECONDS`` then runs consentgate alone (SQLite, the most workers)
+for that long and reports errors and the growth of its memory.
 Every load goes to 127.0.0.1, is bounded in time and stops by itself.
 """
 
@@ -108,12 +112,16 @@ def _start_all(
     return servers
 
 
-def _row(system: str, backend: str, workers: int, runs: list[Load], rss: float) -> dict[str, Any]:
+def _row(
+    system: str, backend: str, workers: int, runs: list[Load], rss: float, connections: int
+) -> dict[str, Any]:
+    rps = statistics.median(r.rps for r in runs)
     return {
         "system": _label(system, backend, workers),
         "backend": backend,
         "workers": workers,
-        "requests_per_s": statistics.median(r.rps for r in runs),
+        "requests_per_s": rps,
+        "mean_ms": round(1000 * connections / rps, 1),
         "p50_ms": statistics.median(r.p50_ms for r in runs),
         "p99_ms": statistics.median(r.p99_ms for r in runs),
         "errors": sum(r.errors for r in runs),
@@ -138,7 +146,7 @@ def measure(
     finally:
         for proc, _ in servers.values():
             stop(proc)
-    return [_row(s, backend, workers, runs[s], memory[s]) for s in SYSTEMS]
+    return [_row(s, backend, workers, runs[s], memory[s], args.connections) for s in SYSTEMS]
 
 
 def sustained(
@@ -258,11 +266,11 @@ def _backend(name: str, args: argparse.Namespace, report: dict[str, Any], root: 
                 continue
             rows = measure(name, url, work, token, workers, args)
             report["rows"] += rows
-            for floor in rows[1:]:
-                key = f"{floor['system'].split(' (')[0]} ({name}, {workers} worker{'s' if workers > 1 else ''})"
-                report["ratios"][key] = round(
-                    rows[0]["requests_per_s"] / floor["requests_per_s"], 3
-                )
+            governed, floor, durable = (row["requests_per_s"] for row in rows)
+            configuration = f"({name}, {workers} worker{'s' if workers > 1 else ''})"
+            report["ratios"][f"floor {configuration}"] = round(governed / floor, 3)
+            report["ratios"][f"durable floor {configuration}"] = round(governed / durable, 3)
+            report["ceilings"][f"durable floor ÷ floor {configuration}"] = round(durable / floor, 3)
         if name == "sqlite" and args.sustained:
             most = max(w for w in args.worker_counts if w == 1 or args.has_workers)
             report["sustained"] = sustained(url, work, token, most, args)
@@ -281,6 +289,7 @@ def main(argv: list[str] | None = None) -> None:
         "runs": args.rounds,
         "rows": [],
         "ratios": {},
+        "ceilings": {},
         "skipped": [],
         "connections": args.connections,
         "seconds": args.seconds,
@@ -301,14 +310,21 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _print(report: dict[str, Any]) -> None:
-    print(f"{'system':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'errors':>6}")
+    print(
+        f"{'system':<40} {'req/s':>8} {'mean ms':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'RSS MB':>8} {'errors':>6}"
+    )
     for row in report["rows"]:
         print(
-            f"{row['system']:<40} {row['requests_per_s']:>8.0f} {row['p50_ms']:>8.1f}"
-            f" {row['p99_ms']:>8.1f} {row['rss_mb']:>8.0f} {row['errors']:>6}"
+            f"{row['system']:<40} {row['requests_per_s']:>8.0f} {row['mean_ms']:>8.1f}"
+            f" {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['rss_mb']:>8.0f}"
+            f" {row['errors']:>6}"
         )
+    print(f"mean ms: {report['connections']} connections ÷ req/s (Little's law)")
     for floor, ratio in report["ratios"].items():
         print(f"consentgate / {floor}: {ratio:.2f}×")
+    for ceiling, ratio in report["ceilings"].items():
+        print(f"{ceiling}: {ratio:.2f}×")
     if "sustained" in report:
         print("sustained:", json.dumps(report["sustained"]))
     for skipped in report["skipped"]:

@@ -1,5 +1,6 @@
 """`consentgate bench api --json` on a tiny run: one object with every system's figures, the ratios
-to both floors named by database and worker count, and the sustained run's errors and memory."""
+to both floors and the durable floor's share of the floor, named by database and worker count,
+and the sustained run's errors and memory."""
 
 from __future__ import annotations
 
@@ -32,14 +33,17 @@ def test_bench_api_prints_rows_ratios_and_a_sustained_run_as_json() -> None:
     assert [row["system"] for row in report["rows"]] == [f"{s} (sqlite, 1 worker)" for s in SYSTEMS]
     for row in report["rows"]:
         assert row["requests_per_s"] > 0
+        assert row["mean_ms"] == round(1000 * 4 / row["requests_per_s"], 1)  # 4 connections
         assert 0 < row["p50_ms"] <= row["p99_ms"]
         assert row["rss_mb"] > 10
         assert row["errors"] == 0
     assert set(report["ratios"]) == {"floor (sqlite, 1 worker)", "durable floor (sqlite, 1 worker)"}
-    governed = report["rows"][0]["requests_per_s"]
-    assert report["ratios"]["floor (sqlite, 1 worker)"] == round(
-        governed / report["rows"][1]["requests_per_s"], 3
-    )
+    governed, floor, durable = (row["requests_per_s"] for row in report["rows"])
+    assert report["ratios"]["floor (sqlite, 1 worker)"] == round(governed / floor, 3)
+    assert report["ratios"]["durable floor (sqlite, 1 worker)"] == round(governed / durable, 3)
+    assert report["ceilings"] == {
+        "durable floor ÷ floor (sqlite, 1 worker)": round(durable / floor, 3)
+    }
     sustained = report["sustained"]
     assert sustained["seconds"] == 2
     assert sustained["errors"] == 0
