@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Connection, Integer, Table, func, inspect, select, text
+from sqlalchemy import BigInteger, Connection, Dialect, Integer, Table, func, inspect, select, text
 
 from consentgate.store.tables import agreements, log_entries, metadata, partners, people
 from consentgate.store.types import NameSet, UTCDateTime
@@ -114,8 +114,18 @@ def holds_data(conn: Connection) -> bool:
 ROWS_PER_INSERT = 64
 
 
+class Executes(Protocol):
+    """What :func:`insert_tuples` writes through: a SQLAlchemy ``Connection``, or the log's
+    :class:`~consentgate.store.db.DriverTransaction` on the DB-API connection itself."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def exec_driver_sql(self, statement: str, parameters: Any = None) -> Any: ...
+
+
 def insert_tuples(
-    conn: Connection, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+    conn: Executes, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
 ) -> None:
     """``INSERT`` ``rows``, tuples in ``columns`` order and already as the driver takes them, into
     ``table`` on ``conn``: the log's group commit writes its entries and history rows this way

@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
 )
 
-from consentgate.store.bulk import insert_tuples
+from consentgate.store.bulk import Executes, insert_tuples
 from consentgate.store.tables import access_subjects
 
 
@@ -86,7 +86,7 @@ def record_access(conn: Connection, rows: Iterable[AccessRow]) -> None:
         conn.execute(insert(access_subjects), values)
 
 
-def annotate(conn: Connection, annotations: Sequence[tuple[int, object]]) -> None:
+def annotate(conn: Executes, annotations: Sequence[tuple[int, object]]) -> None:
     """Write the :class:`Subjects` of appended log entries with their indexes, in the append's
     transaction: a person's history has an access exactly when the log does.
 

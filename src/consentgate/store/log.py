@@ -11,11 +11,11 @@ is rewritten as it grows, never narrower.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     and_,
     func,
     or_,
@@ -30,7 +30,7 @@ from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, IntegrityError, Unavailable
 from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
-from consentgate.store.bulk import insert_tuples
+from consentgate.store.bulk import Executes, insert_tuples
 from consentgate.store.coordination import lease_for, log_head
 from consentgate.store.db import Database
 from consentgate.store.tables import log_checkpoints, log_entries, log_tiles
@@ -60,7 +60,7 @@ def _tile_keys(keys: Sequence[tuple[int, int]]) -> ColumnElement[bool]:
 
 
 #: Writes the annotations of appended entries, in the append's own transaction.
-Annotator = Callable[[Connection, Sequence[tuple[int, object]]], None]
+Annotator = Callable[[Executes, Sequence[tuple[int, object]]], None]
 
 
 class SqlLogStore:
@@ -91,6 +91,9 @@ class SqlLogStore:
         # created_at as the column type would bind it (UTCDateTime on this dialect), computed
         # once per batch rather than once per row.
         self._bind_created_at = log_entries.c.created_at.type.bind_processor(db.engine.dialect)
+        self._sqlite = db.engine.dialect.name == "sqlite"
+        #: The driver's own integrity error: appends run on the DB-API connection.
+        self._driver_integrity_error = db.engine.dialect.loaded_dbapi.IntegrityError
 
     def close(self) -> None:
         """Close the connections set aside for appends, tile reads and the lease."""
@@ -115,17 +118,23 @@ class SqlLogStore:
 
     def append(self, new: NewEntries) -> int:
         """Claim the indexes by moving the head, then insert the entries and the annotations, in
-        one transaction, through the driver (:func:`~consentgate.store.bulk.insert_tuples`): a
-        compiled ``insert()`` spends more time binding each row's parameters through their column
-        types than the database spends storing them, and this runs once per group commit on the
-        writer thread every append waits on."""
+        one transaction on the DB-API connection (:meth:`KeptConnection.begin_driver
+        <consentgate.store.db.KeptConnection.begin_driver>`, :func:`~consentgate.store.bulk.insert_tuples`):
+        a compiled ``insert()`` spends more time binding each row's parameters through their
+        column types than the database spends storing them, and SQLAlchemy's statement and
+        transaction machinery more again; this runs once per group commit on the writer thread
+        every append waits on."""
         now = self.clock()
         created_at = now if self._bind_created_at is None else self._bind_created_at(now)
+        if self._sqlite and isinstance(created_at, datetime):
+            # The text sqlite3's default adapter writes for a datetime, made once per batch
+            # instead of by the driver for every row.
+            created_at = created_at.isoformat(" ")
         count = len(new.entries)
         first = -1
         try:
-            with self._writer.begin() as conn:
-                first = int(conn.exec_driver_sql(self._claim_sql, (count,)).scalar_one()) - count
+            with self._writer.begin_driver() as conn:
+                first = int(conn.exec_driver_sql(self._claim_sql, (count,)).fetchone()[0]) - count
                 rows = list(
                     zip(
                         range(first, first + count),
@@ -138,7 +147,7 @@ class SqlLogStore:
                 insert_tuples(conn, "log_entries", _ENTRY_COLUMNS, rows)
                 if new.annotations and self.annotate is not None:
                     self.annotate(conn, [(first + pos, value) for pos, value in new.annotations])
-        except SQLIntegrityError:
+        except (SQLIntegrityError, self._driver_integrity_error):
             raise Conflict(f"log index {first} was written outside the log") from None
         return first
 

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import event, select, text
 from tests.backends import POSTGRESQL
 
+from consentgate.errors import Unavailable
 from consentgate.store import Database
-from consentgate.store.db import KeptConnection
+from consentgate.store.db import DriverTransaction, KeptConnection
 from consentgate.store.tables import log_entries
 
 WHEN = datetime(2026, 12, 3, tzinfo=UTC)
@@ -137,3 +138,96 @@ def test_closing_hands_the_connection_back(database: Database) -> None:
     assert checked_in == [1]
     with database.read() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+# --- begin_driver: the same transaction on the DB-API connection itself -----------------------
+
+
+def _insert(transaction: DriverTransaction, idx: int) -> None:
+    """Insert entry row ``idx`` through the driver's own SQL."""
+    mark = "?" if transaction.dialect.paramstyle == "qmark" else "%s"
+    transaction.exec_driver_sql(
+        f"INSERT INTO log_entries (idx, data, leaf_hash, created_at) VALUES ({mark}, {mark}, {mark}, {mark})",  # noqa: S608 - only the placeholder style varies
+        (idx, b"e", bytes(32), WHEN.replace(tzinfo=None).isoformat(" ")),
+    )
+
+
+def _write_driver(kept: KeptConnection, idx: int, then: Exception | None = None) -> None:
+    """As :func:`_write`, through :meth:`KeptConnection.begin_driver`."""
+    with kept.begin_driver() as transaction:
+        _insert(transaction, idx)
+        if then is not None:
+            raise then
+
+
+def test_driver_transactions_commit_on_one_kept_connection(database: Database) -> None:
+    kept = database.kept()
+    checkouts = _checkouts(database)
+    for idx in range(20):
+        _write_driver(kept, idx)
+    _write(kept, 20)  # the SQLAlchemy transaction takes turns with it on the same connection
+    kept.close()
+
+    assert len(checkouts) == 1
+    assert _stored(database) == list(range(21))
+
+
+def test_a_failed_driver_transaction_is_rolled_back_and_its_connection_dropped(
+    database: Database,
+) -> None:
+    kept = database.kept()
+    checkouts = _checkouts(database)
+    _write_driver(kept, 0)
+    with pytest.raises(RuntimeError, match="in the middle"):
+        _write_driver(kept, 1, then=RuntimeError("failed in the middle"))
+    _write_driver(kept, 2)
+    kept.close()
+
+    assert len(checkouts) == 2
+    assert _stored(database) == [0, 2]
+
+
+def test_a_driver_transaction_whose_connection_is_lost_fails_alone(database: Database) -> None:
+    kept = database.kept()
+    _write_driver(kept, 0)
+
+    with pytest.raises(Exception), kept.begin_driver() as transaction:  # noqa: B017, PT011, PT012 - each driver names it its own way
+        transaction._dbapi.close()  # lost mid-transaction
+        _insert(transaction, 1)
+    _write_driver(kept, 2)
+    kept.close()
+
+    assert _stored(database) == [0, 2]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_drivers_operational_errors_are_unavailable(database: Database) -> None:
+    """The driver's own operational errors fail closed as :class:`Unavailable`, as SQLAlchemy's
+    do through :meth:`KeptConnection.begin` (SQLite's driver reports a missing table as one)."""
+    kept = database.kept()
+    with pytest.raises(Unavailable), kept.begin_driver() as transaction:
+        transaction.exec_driver_sql("SELECT * FROM no_such_table_here")
+    _write_driver(kept, 0)
+    kept.close()
+
+    assert _stored(database) == [0]
+
+
+@pytest.mark.parametrize("database_url", [POSTGRESQL], indirect=True)
+def test_a_session_the_server_ends_mid_transaction_is_unavailable(database: Database) -> None:
+    """A server restart during a group commit: the transaction fails as :class:`Unavailable`,
+    nothing of it is stored, and the next one runs on a new connection."""
+    kept = database.kept()
+    _write_driver(kept, 0)
+    with pytest.raises(Unavailable), kept.begin_driver() as transaction:  # noqa: PT012 - the session ends between two statements
+        _insert(transaction, 1)
+        with database.engine.connect() as admin:
+            admin.execute(
+                text("SELECT pg_terminate_backend(:pid)"),
+                {"pid": transaction._dbapi.info.backend_pid},
+            )
+        _insert(transaction, 2)
+    _write_driver(kept, 3)
+    kept.close()
+
+    assert _stored(database) == [0, 3]
