@@ -74,15 +74,17 @@ def test_after_a_quiet_spell_the_connection_goes_back_and_a_fresh_one_is_checked
     assert _stored(database) == [0, 1]
 
 
+@pytest.mark.parametrize("through", ["sqlalchemy", "driver"])
 def test_a_failed_transaction_is_rolled_back_and_its_connection_dropped(
-    database: Database,
+    database: Database, through: str
 ) -> None:
+    write = _write if through == "sqlalchemy" else _write_driver
     kept = database.kept()
     checkouts = _checkouts(database)
-    _write(kept, 0)
+    write(kept, 0)
     with pytest.raises(RuntimeError, match="in the middle"):
-        _write(kept, 1, then=RuntimeError("failed in the middle"))
-    _write(kept, 2)
+        write(kept, 1, then=RuntimeError("failed in the middle"))
+    write(kept, 2)
     kept.close()
 
     assert len(checkouts) == 2  # the one that failed was not used again
@@ -170,21 +172,6 @@ def test_driver_transactions_commit_on_one_kept_connection(database: Database) -
 
     assert len(checkouts) == 1
     assert _stored(database) == list(range(21))
-
-
-def test_a_failed_driver_transaction_is_rolled_back_and_its_connection_dropped(
-    database: Database,
-) -> None:
-    kept = database.kept()
-    checkouts = _checkouts(database)
-    _write_driver(kept, 0)
-    with pytest.raises(RuntimeError, match="in the middle"):
-        _write_driver(kept, 1, then=RuntimeError("failed in the middle"))
-    _write_driver(kept, 2)
-    kept.close()
-
-    assert len(checkouts) == 2
-    assert _stored(database) == [0, 2]
 
 
 def test_a_driver_transaction_whose_connection_is_lost_fails_alone(database: Database) -> None:
