@@ -15,7 +15,7 @@ bearer token, on the same database, with the same number of worker processes:
 wrk drives each with the same connections in alternating rounds; reported per system: requests/s,
 p50 and p99 (medians over the rounds), errors and the server's resident memory (all its
 processes), and ``mean_ms``: connections ÷ requests/s, the mean latency by Little's law (wrk
-keeps one request in flight on every connection), so no p99 can be below it. ``ratios`` divide
+keeps one request in flight on every connection). ``ratios`` divide
 consentgate's requests/s by each floor's, keyed like ``"floor (sqlite, 2 workers)"``;
 ``ceilings`` divide the durable floor's by the floor's, keyed the same way: the share of the
 read-only floor that a minimal app reaches once it gives the product's guarantee (an entry synced
