@@ -205,29 +205,15 @@ class KeptConnection:
         self._lock = threading.Lock()
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """As :meth:`Database.begin`, on the kept connection."""
-        with self._lock, self._db._write_turn(), _unavailable_on_failure():
-            conn = self._checkout()
-            conn.info[_IMMEDIATE] = True
-            try:
-                with conn.begin():
-                    yield conn
-            except BaseException:
-                self._drop()
-                raise
-            self._used = time.monotonic()
-
-    @contextmanager
-    def begin_driver(self) -> Iterator[DriverTransaction]:
-        """As :meth:`begin`, but the transaction runs on the DB-API connection itself, past
-        SQLAlchemy's statement and transaction machinery: for the log's group commit, which every
-        append waits on. Measured (docs/benchmarks.md): on SQLite that machinery took about half of
-        the writer thread's time with the interpreter lock held, around a few driver calls.
+    def begin(self) -> Iterator[DriverTransaction]:
+        """A write transaction on the kept connection, run on its DB-API connection itself, past
+        SQLAlchemy's statement and transaction machinery: the log's group commit, which every
+        append waits on. Measured (docs/benchmarks.md): on SQLite that machinery took about half
+        of the writer thread's time with the interpreter lock held, around a few driver calls.
 
         The transaction is begun, committed or rolled back here (on SQLite ``BEGIN IMMEDIATE``
-        and ``COMMIT``, as :meth:`begin` does through its ``begin`` event; on PostgreSQL the
-        driver's own implicit transaction). A database that cannot be reached is
+        and ``COMMIT``, as :meth:`Database.begin` has them through its ``begin`` event; on
+        PostgreSQL the driver's own implicit transaction). A database that cannot be reached is
         :class:`Unavailable`; any failure rolls back and drops the connection.
         """
         with self._lock, self._db._write_turn(), _unavailable_on_failure():
@@ -272,7 +258,7 @@ class KeptConnection:
 
 
 class DriverTransaction:
-    """A write transaction on a DB-API connection (see :meth:`KeptConnection.begin_driver`),
+    """A write transaction on a DB-API connection (see :meth:`KeptConnection.begin`),
     with the two things :func:`~consentgate.store.bulk.insert_tuples` and the log's annotator use
     of a SQLAlchemy ``Connection``: its ``dialect`` and ``exec_driver_sql``."""
 

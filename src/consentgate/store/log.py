@@ -118,8 +118,8 @@ class SqlLogStore:
 
     def append(self, new: NewEntries) -> int:
         """Claim the indexes by moving the head, then insert the entries and the annotations, in
-        one transaction on the DB-API connection (:meth:`KeptConnection.begin_driver
-        <consentgate.store.db.KeptConnection.begin_driver>`, :func:`~consentgate.store.bulk.insert_tuples`):
+        one transaction on the DB-API connection (:meth:`KeptConnection.begin
+        <consentgate.store.db.KeptConnection.begin>`, :func:`~consentgate.store.bulk.insert_tuples`):
         a compiled ``insert()`` spends more time binding each row's parameters through their
         column types than the database spends storing them, and SQLAlchemy's statement and
         transaction machinery more again; this runs once per group commit on the writer thread
@@ -133,7 +133,7 @@ class SqlLogStore:
         count = len(new.entries)
         first = -1
         try:
-            with self._writer.begin_driver() as conn:
+            with self._writer.begin() as conn:
                 first = int(conn.exec_driver_sql(self._claim_sql, (count,)).fetchone()[0]) - count
                 rows = list(
                     zip(

@@ -1,6 +1,6 @@
 """The log writer's kept connection (``store.db.KeptConnection``): one checkout from the pool
 while it is in steady use, a fresh one after a quiet spell or after any failure, and every
-transaction committed or rolled back as through ``Database.begin``."""
+transaction, run on the driver's own connection, committed or rolled back."""
 
 from __future__ import annotations
 
@@ -32,12 +32,19 @@ def _checkouts(database: Database) -> list[int]:
     return seen
 
 
+def _insert(transaction: DriverTransaction, idx: int) -> None:
+    """Insert entry row ``idx`` through the driver's own SQL."""
+    mark = "?" if transaction.dialect.paramstyle == "qmark" else "%s"
+    transaction.exec_driver_sql(
+        f"INSERT INTO log_entries (idx, data, leaf_hash, created_at) VALUES ({mark}, {mark}, {mark}, {mark})",  # noqa: S608 - only the placeholder style varies
+        (idx, b"e", bytes(32), WHEN.replace(tzinfo=None).isoformat(" ")),
+    )
+
+
 def _write(kept: KeptConnection, idx: int, then: Exception | None = None) -> None:
     """Insert entry row ``idx`` in one transaction of ``kept``; raise ``then`` inside it."""
-    with kept.begin() as conn:
-        conn.execute(
-            log_entries.insert().values(idx=idx, data=b"e", leaf_hash=bytes(32), created_at=WHEN)
-        )
+    with kept.begin() as transaction:
+        _insert(transaction, idx)
         if then is not None:
             raise then
 
@@ -74,17 +81,15 @@ def test_after_a_quiet_spell_the_connection_goes_back_and_a_fresh_one_is_checked
     assert _stored(database) == [0, 1]
 
 
-@pytest.mark.parametrize("through", ["sqlalchemy", "driver"])
 def test_a_failed_transaction_is_rolled_back_and_its_connection_dropped(
-    database: Database, through: str
+    database: Database,
 ) -> None:
-    write = _write if through == "sqlalchemy" else _write_driver
     kept = database.kept()
     checkouts = _checkouts(database)
-    write(kept, 0)
+    _write(kept, 0)
     with pytest.raises(RuntimeError, match="in the middle"):
-        write(kept, 1, then=RuntimeError("failed in the middle"))
-    write(kept, 2)
+        _write(kept, 1, then=RuntimeError("failed in the middle"))
+    _write(kept, 2)
     kept.close()
 
     assert len(checkouts) == 2  # the one that failed was not used again
@@ -95,11 +100,9 @@ def test_a_transaction_whose_connection_is_lost_fails_alone(database: Database) 
     kept = database.kept()
     _write(kept, 0)
 
-    with pytest.raises(Exception), kept.begin() as conn:  # noqa: B017, PT011, PT012 - each driver names it its own way
-        conn.connection.dbapi_connection.close()  # type: ignore[union-attr]  # lost mid-transaction
-        conn.execute(
-            log_entries.insert().values(idx=1, data=b"e", leaf_hash=bytes(32), created_at=WHEN)
-        )
+    with pytest.raises(Exception), kept.begin() as transaction:  # noqa: B017, PT011, PT012 - each driver names it its own way
+        transaction._dbapi.close()  # lost mid-transaction
+        _insert(transaction, 1)
     _write(kept, 2)
     kept.close()
 
@@ -142,59 +145,14 @@ def test_closing_hands_the_connection_back(database: Database) -> None:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
 
 
-# --- begin_driver: the same transaction on the DB-API connection itself -----------------------
-
-
-def _insert(transaction: DriverTransaction, idx: int) -> None:
-    """Insert entry row ``idx`` through the driver's own SQL."""
-    mark = "?" if transaction.dialect.paramstyle == "qmark" else "%s"
-    transaction.exec_driver_sql(
-        f"INSERT INTO log_entries (idx, data, leaf_hash, created_at) VALUES ({mark}, {mark}, {mark}, {mark})",  # noqa: S608 - only the placeholder style varies
-        (idx, b"e", bytes(32), WHEN.replace(tzinfo=None).isoformat(" ")),
-    )
-
-
-def _write_driver(kept: KeptConnection, idx: int, then: Exception | None = None) -> None:
-    """As :func:`_write`, through :meth:`KeptConnection.begin_driver`."""
-    with kept.begin_driver() as transaction:
-        _insert(transaction, idx)
-        if then is not None:
-            raise then
-
-
-def test_driver_transactions_commit_on_one_kept_connection(database: Database) -> None:
-    kept = database.kept()
-    checkouts = _checkouts(database)
-    for idx in range(20):
-        _write_driver(kept, idx)
-    _write(kept, 20)  # the SQLAlchemy transaction takes turns with it on the same connection
-    kept.close()
-
-    assert len(checkouts) == 1
-    assert _stored(database) == list(range(21))
-
-
-def test_a_driver_transaction_whose_connection_is_lost_fails_alone(database: Database) -> None:
-    kept = database.kept()
-    _write_driver(kept, 0)
-
-    with pytest.raises(Exception), kept.begin_driver() as transaction:  # noqa: B017, PT011, PT012 - each driver names it its own way
-        transaction._dbapi.close()  # lost mid-transaction
-        _insert(transaction, 1)
-    _write_driver(kept, 2)
-    kept.close()
-
-    assert _stored(database) == [0, 2]
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_drivers_operational_errors_are_unavailable(database: Database) -> None:
     """The driver's own operational errors fail closed as :class:`Unavailable`, as SQLAlchemy's
-    do through :meth:`KeptConnection.begin` (SQLite's driver reports a missing table as one)."""
+    do through :meth:`Database.begin` (SQLite's driver reports a missing table as one)."""
     kept = database.kept()
-    with pytest.raises(Unavailable), kept.begin_driver() as transaction:
+    with pytest.raises(Unavailable), kept.begin() as transaction:
         transaction.exec_driver_sql("SELECT * FROM no_such_table_here")
-    _write_driver(kept, 0)
+    _write(kept, 0)
     kept.close()
 
     assert _stored(database) == [0]
@@ -205,8 +163,8 @@ def test_a_session_the_server_ends_mid_transaction_is_unavailable(database: Data
     """A server restart during a group commit: the transaction fails as :class:`Unavailable`,
     nothing of it is stored, and the next one runs on a new connection."""
     kept = database.kept()
-    _write_driver(kept, 0)
-    with pytest.raises(Unavailable), kept.begin_driver() as transaction:  # noqa: PT012 - the session ends between two statements
+    _write(kept, 0)
+    with pytest.raises(Unavailable), kept.begin() as transaction:  # noqa: PT012 - the session ends between two statements
         _insert(transaction, 1)
         with database.engine.connect() as admin:
             admin.execute(
@@ -214,7 +172,7 @@ def test_a_session_the_server_ends_mid_transaction_is_unavailable(database: Data
                 {"pid": transaction._dbapi.info.backend_pid},
             )
         _insert(transaction, 2)
-    _write_driver(kept, 3)
+    _write(kept, 3)
     kept.close()
 
     assert _stored(database) == [0, 3]
