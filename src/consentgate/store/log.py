@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -91,7 +90,7 @@ class SqlLogStore:
         # created_at as the column type would bind it (UTCDateTime on this dialect), computed
         # once per batch rather than once per row.
         self._bind_created_at = log_entries.c.created_at.type.bind_processor(db.engine.dialect)
-        self._sqlite = db.engine.dialect.name == "sqlite"
+        self._sqlite = db.dialect == "sqlite"
         #: The driver's own integrity error: appends run on the DB-API connection.
         self._driver_integrity_error = db.engine.dialect.loaded_dbapi.IntegrityError
 
@@ -147,7 +146,7 @@ class SqlLogStore:
                 insert_tuples(conn, "log_entries", _ENTRY_COLUMNS, rows)
                 if new.annotations and self.annotate is not None:
                     self.annotate(conn, [(first + pos, value) for pos, value in new.annotations])
-        except (SQLIntegrityError, self._driver_integrity_error):
+        except self._driver_integrity_error:
             raise Conflict(f"log index {first} was written outside the log") from None
         return first
 
