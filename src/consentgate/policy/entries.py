@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from math import inf
 from typing import Final, NamedTuple
@@ -60,42 +61,19 @@ def need_via(category: str) -> int:
     return SHARE | (CATEGORY_BITS.get(category, NEVER) << VIA_SHIFT)
 
 
+@dataclass(slots=True, eq=False)
 class CapWindow:
     """One capability of one agreement version, with the window in which that version is in force."""
 
-    __slots__ = (
-        "agreement_id",
-        "end",
-        "ended_early",
-        "fields",
-        "quota",
-        "record_scope",
-        "scope",
-        "start",
-        "version",
-    )
-
-    def __init__(
-        self,
-        agreement_id: str,
-        version: int,
-        start: float,
-        end: float,
-        ended_early: bool,
-        scope: Scope,
-        fields: frozenset[str],
-        record_scope: RecordScope,
-        quota: Quota | None,
-    ) -> None:
-        self.agreement_id = agreement_id
-        self.version = version
-        self.start = start
-        self.end = end
-        self.ended_early = ended_early
-        self.scope = scope
-        self.fields = fields
-        self.record_scope = record_scope
-        self.quota = quota
+    agreement_id: str
+    version: int
+    start: float
+    end: float
+    ended_early: bool
+    scope: Scope
+    fields: frozenset[str]
+    record_scope: RecordScope
+    quota: Quota | None
 
 
 class AgreementWindow(NamedTuple):
@@ -109,6 +87,7 @@ class AgreementWindow(NamedTuple):
     scopes: frozenset[Scope]
 
 
+@dataclass(slots=True, eq=False)
 class AgreementMemo:
     """The agreement side of a decision for one scope over ``[start, end)``, where it cannot change.
 
@@ -116,21 +95,11 @@ class AgreementMemo:
     force cover the category and action only for other purposes.
     """
 
-    __slots__ = ("cap", "end", "other_purpose", "outcome", "start")
-
-    def __init__(
-        self,
-        start: float,
-        end: float,
-        outcome: r.Outcome,
-        cap: CapWindow | None,
-        other_purpose: bool,
-    ) -> None:
-        self.start = start
-        self.end = end
-        self.outcome = outcome
-        self.cap = cap
-        self.other_purpose = other_purpose
+    start: float
+    end: float
+    outcome: r.Outcome
+    cap: CapWindow | None
+    other_purpose: bool
 
 
 _KNOWN_ACTIONS: Final = frozenset(a.value for a in Action)

@@ -3,6 +3,7 @@ them, withdrawing anything never widens access, and the master switch always win
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from consentgate.domain import (
     PartnerStatus,
     PrivacySettings,
 )
-from consentgate.policy import DecisionIndex, DecisionRequest, Engine, GrantRow
+from consentgate.policy import Decision, DecisionIndex, DecisionRequest, Engine, GrantRow
 from consentgate.policy import reasons as r
 from consentgate.policy.explain import explain
 
@@ -142,6 +143,14 @@ def reference(w: dict[str, object], q: DecisionRequest) -> bool:
     return partner_ok and agreement_ok and grant_ok and settings_ok and q.purpose in PURPOSES
 
 
+def decided(w: dict[str, object]) -> Iterator[tuple[Engine, DecisionRequest, Decision]]:
+    """Every request of the world's requests, decided (without using quota) by an engine built
+    from ``w``."""
+    engine = build(w)
+    for q in requests():
+        yield engine, q, engine.decide(q, NOW, consume=False)
+
+
 def allowed(engine: Engine) -> set[tuple[str, ...]]:
     return {
         (*q.scope, q.partner_id, q.person_id) for q in requests() if engine.decide(q, NOW).allowed
@@ -154,9 +163,7 @@ def allowed(engine: Engine) -> set[tuple[str, ...]]:
 def test_an_allow_implies_every_rule_holds_and_a_deny_names_a_failed_rule(
     w: dict[str, object],
 ) -> None:
-    engine = build(w)
-    for q in requests():
-        decision = engine.decide(q, NOW, consume=False)
+    for _, q, decision in decided(w):
         assert decision.allowed == reference(w, q), (q, decision)
         assert decision.allowed == all(o.ok for o in decision.outcomes)
         assert len(decision.outcomes) == 6
@@ -167,9 +174,7 @@ def test_an_allow_implies_every_rule_holds_and_a_deny_names_a_failed_rule(
 def test_a_denial_gives_its_failing_rules_as_reasons_and_explain_names_every_rule_alike(
     w: dict[str, object],
 ) -> None:
-    engine = build(w)
-    for q in requests():
-        decision = engine.decide(q, NOW, consume=False)
+    for engine, q, decision in decided(w):
         failing = tuple(o.code for o in decision.outcomes if o.fails)
         assert decision.failed == (() if decision.allowed else failing)
         assert set(decision.codes) | set(decision.failed) <= r.CODES
