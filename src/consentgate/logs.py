@@ -1,10 +1,11 @@
 """The server's own log lines: plain text for people, or one JSON object a line for collectors.
 
 ``CONSENTGATE_LOG_FORMAT=json`` (``Settings.log_format``) switches every line of the ``consentgate``
-and ``uvicorn`` loggers to JSON: ``time`` (RFC 3339, UTC, from the services' :data:`Clock`),
-``level``, ``logger``, ``message``, the ``request_id`` of the request being served (when there is
-one), any ``extra`` fields, and ``error`` with the traceback of a logged exception. The HTTP edge
-also logs each request (``consentgate.access``: method, route, path, status, duration) in that mode.
+and ``uvicorn`` loggers to JSON: ``time`` (RFC 3339, UTC, from the services' clock, the domain's
+``Clock``), ``level``, ``logger``, ``message``, the ``request_id`` of the request being served
+(when there is one), any ``extra`` fields, and ``error`` with the traceback of a logged exception.
+The HTTP edge also logs each request (``consentgate.access``: method, route, path, status,
+duration) in that mode.
 
 The request id lives in a context variable (:data:`request_id`), set by the HTTP edge for each
 request: asyncio tasks and the worker threads that run a request's blocking work copy the
@@ -16,18 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
-#: The services' clock (``domain.clock.Clock``; this module sits below the domain layer).
-Clock = Callable[[], datetime]
-
-
-def _wall_clock() -> datetime:
-    return datetime.now(UTC)
-
+from consentgate.domain.clock import Clock, system_clock
 
 #: The id of the request being served in this context, if any.
 request_id: ContextVar[str | None] = ContextVar("consentgate_request_id", default=None)
@@ -43,7 +37,7 @@ _STANDARD = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "", None, 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line (see the module docstring)."""
 
-    def __init__(self, clock: Clock = _wall_clock) -> None:
+    def __init__(self, clock: Clock = system_clock) -> None:
         super().__init__()
         self.clock = clock
 
@@ -67,7 +61,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def configure(log_format: str, clock: Clock = _wall_clock) -> None:
+def configure(log_format: str, clock: Clock = system_clock) -> None:
     """Send the ``consentgate`` and ``uvicorn`` loggers' lines to stderr in ``log_format``.
 
     ``text`` leaves Python's logging as it is. ``json`` gives those loggers one JSON handler (set
