@@ -36,7 +36,7 @@ from typing import Any
 
 from consentgate.config import Settings
 from consentgate.ledger import tree
-from consentgate.ledger.logstore import LogReader, SignedCheckpoint
+from consentgate.ledger.logstore import Integration, LogReader, SignedCheckpoint
 from consentgate.ledger.note import Checkpoint, NoteSigner
 from consentgate.ledger.sequencer import Sequencer
 from consentgate.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileBuilder, inner_levels
@@ -157,7 +157,7 @@ def build_synthetic_log(db: Database, size: int, signer: NoteSigner) -> SignedCh
     note = signer.sign(Checkpoint(signer.name, size, root).text())
     signed = SignedCheckpoint(size, root, note, datetime.now(UTC))
     assert store.hold_lease("bench", 60)
-    store.integrate([], signed, None, "bench")
+    store.integrate(Integration([], signed, None, "bench"))
     return signed
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from consentgate.ledger.entries import decode_entry, format_time, person_reference
-from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
+from consentgate.ledger.logstore import Integration, NewEntries, SignedCheckpoint
 from consentgate.ledger.note import Checkpoint, NoteSigner
 from consentgate.ledger.tiles import TileBuilder
 from consentgate.ledger.tree import leaf_hashes
@@ -150,7 +150,7 @@ def build(
         signed = SignedCheckpoint(builder.size, root, note, datetime.now(UTC))
         if not store.hold_lease(holder, 60):
             raise RuntimeError("another process integrates this log")
-        store.integrate(builder.flush(), signed, previous, holder)
+        store.integrate(Integration(builder.flush(), signed, previous, holder))
         if progress is not None:
             progress(builder.size)
     if signed is None:

@@ -56,6 +56,22 @@ class NewEntries:
     annotations: Sequence[tuple[int, object]] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Integration:
+    """One integration, written in one transaction: the new hash ``tiles`` and the ``checkpoint``
+    that signs them, checked against the latest checkpoint, of size ``after`` (``None``: there was
+    none), by the lease's ``holder``.
+
+    A store writes it only while that checkpoint is still the latest and ``holder`` still holds
+    the lease (fencing: a holder that lost the lease while signing writes nothing).
+    """
+
+    tiles: Sequence[StoredTile]
+    checkpoint: SignedCheckpoint
+    after: int | None
+    holder: str
+
+
 class LogStore(Protocol):
     """What the log needs from storage. Every write method is one transaction.
 
@@ -103,16 +119,10 @@ class LogStore(Protocol):
 
     def checkpoint_at(self, size: int) -> SignedCheckpoint | None: ...
 
-    def integrate(
-        self,
-        tiles: Sequence[StoredTile],
-        checkpoint: SignedCheckpoint,
-        after: int | None,
-        holder: str,
-    ) -> None:
-        """Write tiles and the new checkpoint together; :class:`Conflict` unless the latest
-        checkpoint is still the one of size ``after`` (``None``: there is none) that the new one
-        was checked against, and ``holder`` still holds the lease (fencing)."""
+    def integrate(self, step: Integration) -> None:
+        """Write the step's tiles and checkpoint together; :class:`Conflict`, writing nothing,
+        unless the latest checkpoint is still of size ``step.after`` and ``step.holder`` still
+        holds the lease."""
         ...
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from consentgate.errors import Conflict
 from consentgate.ledger import lease
-from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
+from consentgate.ledger.logstore import Integration, NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
 
 
@@ -77,21 +77,15 @@ class MemoryLogStore:
         with self._lock:
             return self._checkpoints.get(size)
 
-    def integrate(
-        self,
-        tiles: Sequence[StoredTile],
-        checkpoint: SignedCheckpoint,
-        after: int | None,
-        holder: str,
-    ) -> None:
+    def integrate(self, step: Integration) -> None:
         with self._lock:
-            if self._lease is None or not self._lease.held_by(holder, _now_ms()):
+            if self._lease is None or not self._lease.held_by(step.holder, _now_ms()):
                 raise Conflict("the integration lease is not held")
-            if max(self._checkpoints, default=None) != after:
+            if max(self._checkpoints, default=None) != step.after:
                 raise Conflict("another checkpoint was signed meanwhile")
-            for tile in tiles:
+            for tile in step.tiles:
                 self._tiles[(tile.level, tile.index)] = tile
-            self._checkpoints[checkpoint.size] = checkpoint
+            self._checkpoints[step.checkpoint.size] = step.checkpoint
 
 
 def _now_ms() -> int:

@@ -49,7 +49,13 @@ from consentgate.errors import Conflict, Error, IntegrityError, InvalidInput, Un
 from consentgate.ledger import tree
 from consentgate.ledger.entries import MAX_ENTRY_BYTES
 from consentgate.ledger.lease import LEASE_SECONDS, RENEW_SECONDS
-from consentgate.ledger.logstore import LogReader, LogStore, NewEntries, SignedCheckpoint
+from consentgate.ledger.logstore import (
+    Integration,
+    LogReader,
+    LogStore,
+    NewEntries,
+    SignedCheckpoint,
+)
 from consentgate.ledger.note import Checkpoint, NoteSigner
 from consentgate.ledger.pending import PendingAppend, WakeChain
 from consentgate.ledger.tiles import (
@@ -409,7 +415,8 @@ class Sequencer:
             candidate = Checkpoint(self.signer.name, size, root)
             signed = SignedCheckpoint(size, root, self.signer.sign(candidate.text()), self.clock())
             self.reader.check_extends(previous, signed, tiles)
-            self.store.integrate(tiles, signed, previous.size if previous else None, self.holder)
+            after = previous.size if previous else None
+            self.store.integrate(Integration(tiles, signed, after, self.holder))
         except IntegrityError as err:
             self._stale = True
             self._fail(err)

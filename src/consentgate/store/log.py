@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from consentgate.domain.clock import Clock, system_clock
 from consentgate.errors import Conflict, IntegrityError, Unavailable
-from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
+from consentgate.ledger.logstore import Integration, NewEntries, SignedCheckpoint
 from consentgate.ledger.tiles import StoredTile
 from consentgate.store.bulk import Executes, insert_tuples
 from consentgate.store.coordination import lease_for, log_head
@@ -261,15 +261,10 @@ class SqlLogStore:
             row = conn.execute(query).first()
         return None if row is None else _checkpoint(row)
 
-    def integrate(
-        self,
-        tiles: Sequence[StoredTile],
-        checkpoint: SignedCheckpoint,
-        after: int | None,
-        holder: str,
-    ) -> None:
+    def integrate(self, step: Integration) -> None:
+        tiles, checkpoint, after = step.tiles, step.checkpoint, step.after
         with self.db.begin() as conn:
-            self._lease.fence(conn, holder)
+            self._lease.fence(conn, step.holder)
             top = conn.execute(select(func.max(log_checkpoints.c.size))).scalar()
             if (None if top is None else int(top)) != after or checkpoint.size < (after or 0):
                 raise Conflict("another checkpoint was signed meanwhile")

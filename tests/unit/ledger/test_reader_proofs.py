@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from consentgate.errors import InvalidInput, NotFound
 from consentgate.ledger import tree
-from consentgate.ledger.logstore import LogReader, SignedCheckpoint
+from consentgate.ledger.logstore import Integration, LogReader, SignedCheckpoint
 from consentgate.ledger.memory import MemoryLogStore
 from consentgate.ledger.tiles import TileBuilder
 
@@ -41,7 +41,8 @@ class GrowingLog:
         size = self.builder.size
         signed = SignedCheckpoint(size, self.builder.root(), b"note %d" % size, WHEN)
         assert self.store.hold_lease("reader test", 60)
-        self.store.integrate(self.builder.flush(), signed, before and before.size, "reader test")
+        after = before and before.size
+        self.store.integrate(Integration(self.builder.flush(), signed, after, "reader test"))
         return size
 
     def reference(self, index: int, size: int) -> list[bytes]:

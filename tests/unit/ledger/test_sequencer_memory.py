@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import pytest
 
 from consentgate.errors import IntegrityError, InvalidInput, Unavailable
 from consentgate.ledger import tree
-from consentgate.ledger.logstore import NewEntries, SignedCheckpoint
+from consentgate.ledger.logstore import Integration, NewEntries
 from consentgate.ledger.memory import MemoryLogStore
 from consentgate.ledger.note import NoteSigner, open_checkpoint
 from consentgate.ledger.sequencer import Sequencer
-from consentgate.ledger.tiles import StoredTile, TileId
+from consentgate.ledger.tiles import TileId
 from consentgate.ledger.verify import LogTampered, verify_log
 
 ORIGIN = "unit.example/log"
@@ -160,17 +160,11 @@ class FlakyStore(MemoryLogStore):
             raise Unavailable("the database is unavailable")
         return super().append(new)
 
-    def integrate(
-        self,
-        tiles: Sequence[StoredTile],
-        checkpoint: SignedCheckpoint,
-        after: int | None,
-        holder: str,
-    ) -> None:
+    def integrate(self, step: Integration) -> None:
         if self.fail_integrate:
             self.fail_integrate -= 1
             raise Unavailable("the database is unavailable")
-        super().integrate(tiles, checkpoint, after, holder)
+        super().integrate(step)
 
 
 def test_a_failed_commit_acknowledges_nothing_and_the_log_goes_on(signer: NoteSigner) -> None:
