@@ -144,8 +144,8 @@ def reference(w: dict[str, object], q: DecisionRequest) -> bool:
 
 
 def decided(w: dict[str, object]) -> Iterator[tuple[Engine, DecisionRequest, Decision]]:
-    """Every request of the world's requests, decided (without using quota) by an engine built
-    from ``w``."""
+    """Each of :func:`requests` with its decision (no quota used), and the engine, built from
+    ``w``, that decided it."""
     engine = build(w)
     for q in requests():
         yield engine, q, engine.decide(q, NOW, consume=False)
